@@ -1,0 +1,1 @@
+"""BetterBank Card Operations: everything the Lambda functions run."""

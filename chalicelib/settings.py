@@ -1,0 +1,57 @@
+"""The one reader of ``os.environ``.
+
+Settings are read lazily, on first use, never at import time: Chalice's test client sets the
+stage's environment only around each call, and importing ``app`` must stay free of side effects.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    """Runtime configuration of every function (SPEC §2)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customers_table: str = Field(min_length=3)
+    cards_table: str = Field(min_length=3)
+    card_events_table: str = Field(min_length=3)
+    idempotency_table: str = Field(min_length=3)
+    dynamodb_endpoint: str | None = None
+    region: str = "us-east-1"
+    log_level: str = "INFO"
+    service_name: str = "betterbank-card-operations"
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from an environment mapping (``os.environ`` by default).
+
+        Local defaults apply to the table names, so a bare ``python -c`` against DynamoDB Local
+        works; deployed stages always set them explicitly.
+        """
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            customers_table=env.get("CUSTOMERS_TABLE", "betterbank-customers"),
+            cards_table=env.get("CARDS_TABLE", "betterbank-cards"),
+            card_events_table=env.get("CARD_EVENTS_TABLE", "betterbank-card-events"),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", "betterbank-idempotency"),
+            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            service_name=env.get("POWERTOOLS_SERVICE_NAME") or "betterbank-card-operations",
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, built on first use."""
+    return Settings.from_environ()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local server change the environment)."""
+    get_settings.cache_clear()
