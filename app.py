@@ -1,0 +1,97 @@
+"""BetterBank Card Operations: the Chalice application.
+
+Wiring only. Each entry point parses its input, calls one service use case and shapes the output;
+the rules live in ``chalicelib``. Importing this module creates no client and reads no
+environment: dependencies are built on first use (``chalicelib.runtime``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import rest
+from chalicelib.models import (
+    ActivateCardRequest,
+    LockCardRequest,
+    RequestNewCardRequest,
+    UnlockCardRequest,
+)
+from chalicelib.runtime import card_service
+from chalicelib.service import WriteCommand
+
+# Powertools owns logging (JSON lines); Chalice adding its own handler would print twice.
+app = rest.CardOperationsApp(app_name="betterbank-card-operations", configure_logs=False)
+
+
+def _command(operation: str, body: Any, params: dict[str, Any]) -> WriteCommand:
+    return WriteCommand(
+        operation=operation,
+        customer_id=body.customer_id,
+        card_id=body.card_id,
+        params=params,
+        idempotency_key=rest.idempotency_key(),
+        if_match=rest.if_match(),
+    )
+
+
+@app.route("/v1/cards/lock", methods=["POST"])
+@rest.api_operation
+def lock_card() -> dict[str, Any]:
+    """Lock a card."""
+    body = rest.parse_body(LockCardRequest)
+    command = _command("lock", body, {"reason": body.reason})
+    return card_service().lock_card(command, rest.caller())
+
+
+@app.route("/v1/cards/unlock", methods=["POST"])
+@rest.api_operation
+def unlock_card() -> dict[str, Any]:
+    """Unlock a card."""
+    body = rest.parse_body(UnlockCardRequest)
+    return card_service().unlock_card(_command("unlock", body, {}), rest.caller())
+
+
+@app.route("/v1/cards/request-new", methods=["POST"])
+@rest.api_operation
+def request_new_card() -> dict[str, Any]:
+    """Order a replacement card."""
+    body = rest.parse_body(RequestNewCardRequest)
+    params = {"reason": body.reason, "shipping_speed": body.shipping_speed}
+    return card_service().request_new_card(_command("request_new", body, params), rest.caller())
+
+
+@app.route("/v1/cards/activate", methods=["POST"])
+@rest.api_operation
+def activate_card() -> dict[str, Any]:
+    """Activate a replacement card."""
+    body = rest.parse_body(ActivateCardRequest)
+    return card_service().activate_card(_command("activate", body, {}), rest.caller())
+
+
+@app.route("/v1/customers/{customer_id}/cards", methods=["GET"])
+@rest.api_operation
+def list_cards(customer_id: str) -> dict[str, Any]:
+    """List a customer's cards."""
+    return card_service().list_cards(rest.path_customer_id(customer_id), rest.caller())
+
+
+@app.route("/v1/customers/{customer_id}/cards/{card_id}/events", methods=["GET"])
+@rest.api_operation
+def card_history(customer_id: str, card_id: str) -> dict[str, Any]:
+    """A card's history, newest first."""
+    ref = rest.path_card_ref(customer_id, card_id)
+    limit, cursor = rest.history_query()
+    return card_service().card_history(ref.customer_id, ref.card_id, rest.caller(), limit, cursor)
+
+
+@app.route("/health", methods=["GET"])
+@rest.api_operation
+def health() -> dict[str, Any]:
+    """Liveness: answers without touching the database."""
+    return {"status": "ok"}
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi() -> Any:
+    """The OpenAPI 3.1 document, generated from the pydantic models."""
+    return rest.openapi_response()

@@ -1,0 +1,115 @@
+"""Domain errors: each carries a stable code and a message safe to show a customer.
+
+No HTTP here: each channel (REST, MCP, Connect) has one mapper that turns these into its own
+shape. Messages never contain ids, table names, ARNs or exception text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class CardOpsError(Exception):
+    """Base of every error the service reports on purpose."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    default_message: ClassVar[str] = "An internal error occurred. Please retry later."
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str | None = None, details: dict[str, Any] | None = None) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+class ValidationFailedError(CardOpsError):
+    """The request is malformed; ``details`` lists field errors without echoing input."""
+
+    code = "VALIDATION_ERROR"
+    default_message = "The request is not valid."
+
+
+class PayloadTooLargeError(CardOpsError):
+    """The request body exceeds the size limit."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    default_message = "The request body is too large."
+
+
+class AuthFailedError(CardOpsError):
+    """The customer does not exist or is not active (the same answer for both)."""
+
+    code = "AUTH_FAILED"
+    default_message = "Authentication failed. Customer not found."
+
+
+class CardNotFoundError(CardOpsError):
+    """No such card for this customer: identical for another customer's card."""
+
+    code = "CARD_NOT_FOUND"
+    default_message = "Card not found."
+
+
+class UnlockNotPermittedError(CardOpsError):
+    """This channel may not lift this kind of lock."""
+
+    code = "UNLOCK_NOT_PERMITTED"
+    default_message = (
+        "This card was locked because of suspected fraud and can only be unlocked by the "
+        "bank's fraud team."
+    )
+
+
+class CardClosedError(CardOpsError):
+    """The card is closed; closed is terminal."""
+
+    code = "CARD_CLOSED"
+    default_message = "This card is closed and can no longer be changed."
+
+
+class InvalidCardStateError(CardOpsError):
+    """The operation does not apply to the card's current status."""
+
+    code = "INVALID_CARD_STATE"
+    default_message = "The card is not in a state that allows this operation."
+
+
+class ReplacementAlreadyRequestedError(CardOpsError):
+    """A replacement is already on its way for this card."""
+
+    code = "REPLACEMENT_ALREADY_REQUESTED"
+    default_message = "A replacement has already been requested for this card."
+
+
+class ConcurrentModificationError(CardOpsError):
+    """Other writers kept changing the card; the request changed nothing."""
+
+    code = "CONCURRENT_MODIFICATION"
+    default_message = "The card was changed by another request. Please retry."
+    retryable = True
+
+
+class PreconditionFailedError(CardOpsError):
+    """``If-Match`` named a version other than the card's current one."""
+
+    code = "PRECONDITION_FAILED"
+    default_message = "The card has changed since the version you named."
+
+
+class IdempotencyKeyReusedError(CardOpsError):
+    """The idempotency key was already used for a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    default_message = "This idempotency key was already used for a different request."
+
+
+class ServiceUnavailableError(CardOpsError):
+    """DynamoDB throttled or timed out after the SDK's retries."""
+
+    code = "SERVICE_UNAVAILABLE"
+    default_message = "The service is temporarily unavailable. Please retry shortly."
+    retryable = True
+
+
+class InternalError(CardOpsError):
+    """Anything unexpected; details stay in the logs."""

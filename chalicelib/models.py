@@ -1,0 +1,204 @@
+"""The pydantic models at the edge: request validation, responses, OpenAPI and MCP schemas.
+
+One model per shape serves every channel: the REST routes validate bodies with it, the OpenAPI
+document and the MCP tool schemas are generated from it. Nothing else describes these shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CUSTOMER_ID_PATTERN = r"^CUST[0-9A-Z]{3,32}$"
+CARD_ID_PATTERN = r"^CARD[0-9A-Z]{3,32}$"
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+
+CustomerId = Annotated[
+    str,
+    Field(
+        pattern=CUSTOMER_ID_PATTERN,
+        description="The customer's id: CUST followed by 3-32 digits or capital letters.",
+        examples=["CUST001"],
+    ),
+]
+CardId = Annotated[
+    str,
+    Field(
+        pattern=CARD_ID_PATTERN,
+        description="The card's id: CARD followed by 3-32 digits or capital letters.",
+        examples=["CARD001"],
+    ),
+]
+LockReason = Literal["customer_request", "misplaced", "suspected_fraud"]
+ReplacementReason = Literal["lost", "stolen", "damaged", "expiring"]
+ShippingSpeed = Literal["standard", "expedited"]
+CardStatus = Literal["active", "locked", "pending_activation", "closed"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CardRef(_Strict):
+    """Identifies one card of one customer."""
+
+    customer_id: CustomerId
+    card_id: CardId
+
+
+class LockCardRequest(CardRef):
+    """Lock a card so no new payment goes through."""
+
+    reason: LockReason = Field(
+        default="customer_request",
+        description=(
+            "Why the card is locked: customer_request (default), misplaced, or suspected_fraud "
+            "(a fraud lock can only be lifted by the bank's back office)."
+        ),
+    )
+
+
+class UnlockCardRequest(CardRef):
+    """Unlock a locked card."""
+
+
+class ActivateCardRequest(CardRef):
+    """Activate a newly issued replacement card."""
+
+
+class RequestNewCardRequest(CardRef):
+    """Order a replacement card."""
+
+    reason: ReplacementReason = Field(
+        description=(
+            "Why a new card is needed: lost or stolen (the current card is closed at once), "
+            "damaged or expiring (it keeps working until the new card is activated)."
+        ),
+    )
+    shipping_speed: ShippingSpeed = Field(
+        default="standard",
+        description="standard (5 business days, default) or expedited (2 business days).",
+    )
+
+
+class ListCardsRequest(_Strict):
+    """Identifies a customer."""
+
+    customer_id: CustomerId
+
+
+class LockView(BaseModel):
+    """Why a card is locked."""
+
+    reason: LockReason
+    channel: str = Field(description="The channel that locked it: api, mcp or connect.")
+    at: str = Field(description="When it was locked (ISO-8601 UTC).")
+
+
+class ShippingView(BaseModel):
+    """How a replacement card travels."""
+
+    speed: ShippingSpeed
+    estimated_delivery: str = Field(description="Estimated delivery date (YYYY-MM-DD).")
+    address_summary: str = Field(description="City, region and country it ships to.")
+
+
+class CardView(BaseModel):
+    """A card as every channel shows it: never more of the number than the last four digits."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    card_id: str
+    customer_id: str
+    product: Literal["debit", "credit"]
+    brand: Literal["visa", "mastercard"]
+    last4: str = Field(description="The last four digits of the card number.")
+    expiry: str = Field(description="Expiry month and year, MM/YY.")
+    status: CardStatus
+    lock: LockView | None = None
+    replacement_for: str | None = Field(default=None, description="The card this one replaces.")
+    replaced_by: str | None = Field(default=None, description="The card replacing this one.")
+    closed_reason: str | None = None
+    shipping: ShippingView | None = None
+    version: int = Field(description="Increases by one with every change; use it in If-Match.")
+    updated_at: str
+
+
+class WriteResult(BaseModel):
+    """The answer to a change: the card after it, and whether anything changed."""
+
+    card: CardView
+    changed: bool = Field(description="False when the card already was in the asked state.")
+    replaced_card: CardView | None = Field(
+        default=None,
+        description="The card that was replaced or closed by this change, if any.",
+    )
+
+
+class ReplacementPreview(BaseModel):
+    """What requesting a new card would do; nothing has changed yet."""
+
+    preview: Literal[True] = True
+    card: CardView = Field(description="The card that would be replaced.")
+    closes_current_card_now: bool = Field(
+        description="True for lost or stolen: the current card stops working at once."
+    )
+    shipping: ShippingView
+    message: str
+
+
+class CardList(BaseModel):
+    """A customer's cards."""
+
+    customer_id: str
+    cards: list[CardView]
+
+
+class EventView(BaseModel):
+    """One change in a card's history."""
+
+    card_id: str
+    version: int
+    type: str
+    from_status: str
+    to_status: str
+    reason: str | None = None
+    channel: str
+    actor: str
+    request_id: str
+    occurred_at: str
+
+
+class EventPage(BaseModel):
+    """A page of a card's history, newest first."""
+
+    card_id: str
+    events: list[EventView]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as cursor for the next (older) page; absent at the end."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Why a request failed."""
+
+    code: str
+    message: str
+    request_id: str
+    retryable: bool
+    details: dict[str, Any] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """Every failed REST response."""
+
+    success: Literal[False]
+    error: ErrorBody
+
+
+def dump(model: type[BaseModel], value: Any) -> dict[str, Any]:
+    """Shape ``value`` (a domain object or mapping) through ``model`` into JSON-ready data."""
+    return model.model_validate(value, from_attributes=True).model_dump(
+        mode="json", exclude_none=True
+    )

@@ -1,0 +1,323 @@
+"""The card use cases, shared by every channel: lock, unlock, replace, activate, list, history.
+
+Each write reads once (customer, card and idempotency record together), lets the domain decide,
+and commits the decision in one transaction. A concurrent writer makes the commit fail on the
+card's version; the use case then reads again and decides again, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib import domain, errors
+from chalicelib.models import CardList, EventPage, ReplacementPreview, WriteResult, dump
+from chalicelib.observability import emit_outcome, get_logger
+from chalicelib.store import (
+    CardStore,
+    IdempotencyRaceError,
+    IdempotencyRecord,
+    Snapshot,
+    VersionConflictError,
+)
+
+COMMIT_ATTEMPTS = 4
+HISTORY_DEFAULT_LIMIT = 20
+HISTORY_MAX_LIMIT = 100
+
+Decide = Callable[[Snapshot, domain.Context], domain.Decision]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who called, through which channel, under which request id."""
+
+    channel: str
+    actor: str
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class WriteCommand:
+    """A change to one card, with its optional guards."""
+
+    operation: str
+    customer_id: str
+    card_id: str
+    params: dict[str, Any]
+    idempotency_key: str | None = None
+    if_match: int | None = None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _backoff(attempt: int) -> float:
+    return random.uniform(0.005, 0.02) * (attempt + 1)  # noqa: S311 - jitter, not a secret
+
+
+class CardService:
+    """The use cases over one ``CardStore``; the clock and sleep are injectable for tests."""
+
+    def __init__(
+        self,
+        store: CardStore,
+        clock: Callable[[], datetime] = _utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._sleep = sleep
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def lock_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
+        """Lock a card (``params['reason']``)."""
+        reason = str(command.params.get("reason", "customer_request"))
+        return self._run(command, caller, lambda snap, ctx: domain.lock(_card(snap), reason, ctx))
+
+    def unlock_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
+        """Unlock a card; fraud locks only through the ``api`` channel."""
+        return self._run(command, caller, lambda snap, ctx: domain.unlock(_card(snap), ctx))
+
+    def request_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
+        """Order a replacement (``params['reason']``, ``params['shipping_speed']``)."""
+        reason = str(command.params["reason"])
+        speed = str(command.params.get("shipping_speed", "standard"))
+
+        def decide(snap: Snapshot, ctx: domain.Context) -> domain.Decision:
+            assert snap.customer is not None
+            return domain.request_new(_card(snap), snap.customer, reason, speed, ctx)
+
+        return self._run(command, caller, decide)
+
+    def activate_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
+        """Activate a replacement card, closing the card it replaces."""
+
+        def decide(snap: Snapshot, ctx: domain.Context) -> domain.Decision:
+            card = _card(snap)
+            replaced = None
+            if card.status == "pending_activation" and card.replacement_for:
+                replaced = self._store.get_card(card.replacement_for)
+            return domain.activate(card, replaced, ctx)
+
+        return self._run(command, caller, decide)
+
+    def preview_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
+        """Say what requesting a new card would do, changing nothing."""
+        reason = str(command.params["reason"])
+        speed = str(command.params.get("shipping_speed", "standard"))
+
+        def preview() -> dict[str, Any]:
+            snap = self._store.load(command.customer_id, command.card_id)
+            customer, card = _authorize(snap, command.customer_id)
+            ctx = self._context(caller)
+            _, shipping = domain.plan_replacement(card, customer, reason, speed, ctx)
+            closes = reason in domain.CLOSE_AT_ONCE
+            message = (
+                f"A new {card.brand} {card.product} card will ship to {shipping.address_summary} "
+                f"by {shipping.estimated_delivery}. The card ending {card.last4} "
+                + ("will stop working immediately." if closes else "keeps working until then.")
+            )
+            return dump(
+                ReplacementPreview,
+                {
+                    "card": card,
+                    "closes_current_card_now": closes,
+                    "shipping": shipping,
+                    "message": message,
+                },
+            )
+
+        return self._observe(
+            "preview_new_card", command.customer_id, command.card_id, caller, preview
+        )
+
+    def _run(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
+        return self._observe(
+            command.operation,
+            command.customer_id,
+            command.card_id,
+            caller,
+            lambda: self._write(command, caller, decide),
+        )
+
+    def _write(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
+        key, request_hash = _idempotency(command)
+        for attempt in range(COMMIT_ATTEMPTS):
+            snap = self._store.load(command.customer_id, command.card_id, key)
+            if snap.idempotency is not None:
+                if snap.idempotency.request_hash != request_hash:
+                    raise errors.IdempotencyKeyReusedError
+                return snap.idempotency.response
+            _, card = _authorize(snap, command.customer_id)
+            if command.if_match is not None and command.if_match != card.version:
+                raise errors.PreconditionFailedError(details={"current_version": card.version})
+            ctx = self._context(caller)
+            decision = decide(snap, ctx)
+            response = dump(
+                WriteResult,
+                {
+                    "card": decision.card,
+                    "changed": decision.changed,
+                    "replaced_card": decision.replaced_card,
+                },
+            )
+            if not decision.changed:
+                return response
+            record = IdempotencyRecord(key, request_hash, response) if key else None
+            try:
+                self._store.commit(
+                    decision.writes, command.customer_id, int(ctx.now.timestamp()), record
+                )
+            except (VersionConflictError, IdempotencyRaceError):
+                self._sleep(_backoff(attempt))
+                continue
+            return response
+        raise errors.ConcurrentModificationError
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def list_cards(self, customer_id: str, caller: Caller) -> dict[str, Any]:
+        """Every card of an active customer."""
+
+        def read() -> dict[str, Any]:
+            customer = self._store.get_customer(customer_id)
+            if customer is None or not customer.is_active:
+                raise errors.AuthFailedError
+            cards = self._store.cards_of(customer_id)
+            return dump(CardList, {"customer_id": customer_id, "cards": cards})
+
+        return self._observe("list_cards", customer_id, None, caller, read)
+
+    def card_history(
+        self,
+        customer_id: str,
+        card_id: str,
+        caller: Caller,
+        limit: int = HISTORY_DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """A page of a card's events, newest first, with an opaque cursor to the next page."""
+
+        def read() -> dict[str, Any]:
+            if not 1 <= limit <= HISTORY_MAX_LIMIT:
+                raise errors.ValidationFailedError(
+                    details={"limit": f"must be between 1 and {HISTORY_MAX_LIMIT}"}
+                )
+            before = decode_cursor(cursor, card_id) if cursor else None
+            _authorize(self._store.load(customer_id, card_id), customer_id)
+            events, last = self._store.events(card_id, limit, before)
+            next_cursor = encode_cursor(card_id, last) if last is not None else None
+            return dump(
+                EventPage, {"card_id": card_id, "events": events, "next_cursor": next_cursor}
+            )
+
+        return self._observe("card_history", customer_id, card_id, caller, read)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _context(self, caller: Caller) -> domain.Context:
+        return domain.Context(
+            channel=caller.channel,
+            actor=caller.actor,
+            request_id=caller.request_id,
+            now=self._clock(),
+        )
+
+    def _observe(
+        self,
+        operation: str,
+        customer_id: str,
+        card_id: str | None,
+        caller: Caller,
+        work: Callable[[], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Run ``work``, log its outcome with ids only, emit its metric; unexpected exceptions
+        are logged with their trace and become ``InternalError``."""
+        started = time.perf_counter()
+        outcome = "OK"
+        try:
+            return work()
+        except errors.CardOpsError as exc:
+            outcome = exc.code
+            raise
+        except Exception as exc:
+            outcome = errors.InternalError.code
+            get_logger().exception(
+                "unexpected failure",
+                extra={"operation": operation, "request_id": caller.request_id},
+            )
+            raise errors.InternalError from exc
+        finally:
+            get_logger().info(
+                "card operation",
+                extra={
+                    "operation": operation,
+                    "channel": caller.channel,
+                    "request_id": caller.request_id,
+                    "customer_id": customer_id,
+                    "card_id": card_id,
+                    "outcome": outcome,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            emit_outcome(operation, caller.channel, outcome)
+
+
+def _authorize(snap: Snapshot, customer_id: str) -> tuple[domain.Customer, domain.Card]:
+    """The customer must be active and own the card; another customer's card is 'not found'."""
+    if snap.customer is None or not snap.customer.is_active:
+        raise errors.AuthFailedError
+    if snap.card is None or snap.card.customer_id != customer_id:
+        raise errors.CardNotFoundError
+    return snap.customer, snap.card
+
+
+def _card(snap: Snapshot) -> domain.Card:
+    assert snap.card is not None  # checked by _authorize before any decision
+    return snap.card
+
+
+def _idempotency(command: WriteCommand) -> tuple[str | None, str]:
+    """The stored key (scoped to customer and operation) and a hash of what was asked."""
+    canonical = json.dumps(
+        {"operation": command.operation, "card_id": command.card_id, **command.params},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    request_hash = hashlib.sha256(canonical.encode()).hexdigest()
+    if command.idempotency_key is None:
+        return None, request_hash
+    return f"{command.customer_id}#{command.operation}#{command.idempotency_key}", request_hash
+
+
+def encode_cursor(card_id: str, version: int) -> str:
+    """An opaque cursor: where the next page of ``card_id``'s history starts."""
+    raw = json.dumps({"c": card_id, "v": version}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, card_id: str) -> int:
+    """Read a cursor back; one made for another card, or garbage, is a validation error."""
+    invalid = errors.ValidationFailedError(details={"cursor": "is not a valid cursor"})
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+    except (ValueError, binascii.Error):
+        raise invalid from None
+    if not isinstance(value, dict) or value.get("c") != card_id:
+        raise invalid
+    version = value.get("v")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise invalid
+    return version

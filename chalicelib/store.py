@@ -1,0 +1,302 @@
+"""DynamoDB access for card operations: one consistent read, one transaction.
+
+The only module that talks to the tables. It turns ``ClientError`` into domain errors by error
+code (never by message text) and knows nothing of the lifecycle rules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import errors, items
+from chalicelib.domain import Card, CardWrite, Customer, Event
+from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX
+from chalicelib.settings import Settings
+
+EVENT_TTL_SECONDS = 396 * 24 * 3600  # 13 months: PCI DSS 10.5.1 asks for 12
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+BATCH_GET_ATTEMPTS = 3
+
+UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "ThrottlingError",
+    }
+)
+CONFLICT_CODES = frozenset({"TransactionConflict", "TransactionConflictException"})
+
+
+class VersionConflictError(errors.ConcurrentModificationError):
+    """Another writer changed a card between our read and our write."""
+
+
+class IdempotencyRaceError(errors.ConcurrentModificationError):
+    """Another request with the same idempotency key committed first."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """A stored answer to a request that changed something."""
+
+    key: str
+    request_hash: str
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one consistent read returns; ``None`` for what does not exist."""
+
+    customer: Customer | None
+    card: Card | None
+    idempotency: IdempotencyRecord | None
+
+
+def translate_client_error(exc: Exception) -> errors.CardOpsError:
+    """Map a botocore exception to a domain error by its code or class, never by its text."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in UNAVAILABLE_CODES:
+            return errors.ServiceUnavailableError()
+        if code in CONFLICT_CODES:
+            return VersionConflictError()
+        return errors.InternalError()
+    # Connection failures, read/connect timeouts: botocore already retried them.
+    return errors.ServiceUnavailableError()
+
+
+def _botocore_errors() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
+
+
+class CardStore:
+    """The four tables of one stage, behind one DynamoDB client."""
+
+    def __init__(self, client: Any, settings: Settings) -> None:
+        self._client = client
+        self._customers = settings.customers_table
+        self._cards = settings.cards_table
+        self._events = settings.card_events_table
+        self._idempotency = settings.idempotency_table
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._client, operation)(**kwargs)
+        except _botocore_errors() as exc:
+            raise translate_client_error(exc) from exc
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _batch_get(self, keys: dict[str, dict[str, Any]]) -> dict[str, items.Item]:
+        """Consistently read up to one item per table in one round trip, keyed by table."""
+        request = {table: {"Keys": [key], "ConsistentRead": True} for table, key in keys.items()}
+        found: dict[str, items.Item] = {}
+        for _ in range(BATCH_GET_ATTEMPTS):
+            response = self._call("batch_get_item", RequestItems=request)
+            for table, rows in response.get("Responses", {}).items():
+                if rows:
+                    found[table] = rows[0]
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+        raise errors.ServiceUnavailableError()
+
+    def load(self, customer_id: str, card_id: str, idempotency_key: str | None = None) -> Snapshot:
+        """Read the customer, the card and the idempotency record together (one round trip)."""
+        keys = {
+            self._customers: {"customer_id": {"S": customer_id}},
+            self._cards: {"card_id": {"S": card_id}},
+        }
+        if idempotency_key is not None:
+            keys[self._idempotency] = {"idempotency_key": {"S": idempotency_key}}
+        found = self._batch_get(keys)
+        customer_item = found.get(self._customers)
+        card_item = found.get(self._cards)
+        idem_item = found.get(self._idempotency)
+        return Snapshot(
+            customer=items.customer_from_item(customer_item) if customer_item else None,
+            card=items.card_from_item(card_item) if card_item else None,
+            idempotency=_idempotency_from_item(idem_item) if idem_item else None,
+        )
+
+    def get_card(self, card_id: str) -> Card | None:
+        """Read one card consistently."""
+        response = self._call(
+            "get_item",
+            TableName=self._cards,
+            Key={"card_id": {"S": card_id}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return items.card_from_item(item) if item else None
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        """Read one customer consistently."""
+        response = self._call(
+            "get_item",
+            TableName=self._customers,
+            Key={"customer_id": {"S": customer_id}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return items.customer_from_item(item) if item else None
+
+    def cards_of(self, customer_id: str) -> list[Card]:
+        """Every card of a customer, through ``customer-index`` (eventually consistent)."""
+        cards: list[Card] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._cards,
+            "IndexName": CUSTOMER_INDEX,
+            "KeyConditionExpression": "customer_id = :c",
+            "ExpressionAttributeValues": {":c": {"S": customer_id}},
+        }
+        while True:
+            response = self._call("query", **kwargs)
+            cards.extend(items.card_from_item(i) for i in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return sorted(cards, key=lambda c: c.card_id)
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def customers_with_phone(self, phone: str) -> list[Customer]:
+        """Customers whose phone on file is ``phone`` (E.164), through ``phone-index``."""
+        response = self._call(
+            "query",
+            TableName=self._customers,
+            IndexName=PHONE_INDEX,
+            KeyConditionExpression="phone = :p",
+            ExpressionAttributeValues={":p": {"S": phone}},
+            Limit=5,
+        )
+        return [items.customer_from_item(i) for i in response.get("Items", [])]
+
+    def events(
+        self, card_id: str, limit: int, before_version: int | None = None
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of a card's events, newest first, and the version to continue before."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._events,
+            "KeyConditionExpression": "card_id = :c",
+            "ExpressionAttributeValues": {":c": {"S": card_id}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if before_version is not None:
+            kwargs["ExclusiveStartKey"] = {
+                "card_id": {"S": card_id},
+                "version": {"N": str(before_version)},
+            }
+        response = self._call("query", **kwargs)
+        page = [items.from_item(i) for i in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return page, int(last["version"]["N"]) if last else None
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        writes: tuple[CardWrite, ...],
+        customer_id: str,
+        now_epoch: int,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        """Write the cards, their events and the idempotency record in one transaction.
+
+        Each card is conditioned on the version that was read, so a concurrent writer makes the
+        whole transaction fail; the customer must still be active.
+        """
+        actions: list[dict[str, Any]] = [
+            {
+                "ConditionCheck": {
+                    "TableName": self._customers,
+                    "Key": {"customer_id": {"S": customer_id}},
+                    "ConditionExpression": "#s = :active",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":active": {"S": "active"}},
+                }
+            }
+        ]
+        for write in writes:
+            actions.append(self._card_put(write))
+            actions.append(self._event_put(write.event, now_epoch))
+        if idempotency is not None:
+            actions.append(self._idempotency_put(idempotency, now_epoch))
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except _botocore_errors() as exc:
+            raise _transaction_error(exc, actions) from exc
+
+    def _card_put(self, write: CardWrite) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._cards, "Item": items.card_to_item(write.card)}
+        if write.expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(card_id)"
+        else:
+            put["ConditionExpression"] = "#v = :expected"
+            put["ExpressionAttributeNames"] = {"#v": "version"}
+            put["ExpressionAttributeValues"] = {":expected": {"N": str(write.expected_version)}}
+        return {"Put": put}
+
+    def _event_put(self, event: Event, now_epoch: int) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._events,
+                "Item": items.event_to_item(event, now_epoch + EVENT_TTL_SECONDS),
+                "ConditionExpression": "attribute_not_exists(card_id)",
+            }
+        }
+
+    def _idempotency_put(self, record: IdempotencyRecord, now_epoch: int) -> dict[str, Any]:
+        item = {
+            "idempotency_key": {"S": record.key},
+            "request_hash": {"S": record.request_hash},
+            "response": {"S": json.dumps(record.response, separators=(",", ":"))},
+            "expires_at": {"N": str(now_epoch + IDEMPOTENCY_TTL_SECONDS)},
+        }
+        return {
+            "Put": {
+                "TableName": self._idempotency,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(idempotency_key)",
+            }
+        }
+
+
+def _idempotency_from_item(item: items.Item) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        key=item["idempotency_key"]["S"],
+        request_hash=item["request_hash"]["S"],
+        response=json.loads(item["response"]["S"]),
+    )
+
+
+def _transaction_error(exc: Exception, actions: list[dict[str, Any]]) -> errors.CardOpsError:
+    """Explain a failed transaction from its cancellation reasons, one per action."""
+    from botocore.exceptions import ClientError
+
+    if not isinstance(exc, ClientError) or (
+        exc.response.get("Error", {}).get("Code") != "TransactionCanceledException"
+    ):
+        return translate_client_error(exc)
+    reasons = exc.response.get("CancellationReasons") or []
+    codes = [reason.get("Code", "None") for reason in reasons]
+    if any(code in UNAVAILABLE_CODES for code in codes):
+        return errors.ServiceUnavailableError()
+    failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+    if 0 in failed:
+        return errors.AuthFailedError()
+    if any("idempotency_key" in actions[i].get("Put", {}).get("Item", {}) for i in failed):
+        return IdempotencyRaceError()
+    if failed or any(code in CONFLICT_CODES for code in codes):
+        # A card's version moved, or DynamoDB saw a competing transaction: read again, retry.
+        return VersionConflictError()
+    return errors.InternalError()
