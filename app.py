@@ -95,3 +95,65 @@ def health() -> dict[str, Any]:
 def openapi() -> Any:
     """The OpenAPI 3.1 document, generated from the pydantic models."""
     return rest.openapi_response()
+
+
+@app.route("/mcp", methods=["POST", "GET", "DELETE"], content_types=["*/*"])
+def mcp_http() -> Any:
+    """MCP Streamable HTTP (stateless, JSON responses) serving every tool."""
+    from mcp_handlers.http import handle_http
+
+    return handle_http(rest.current_http())
+
+
+# -- MCP tool Lambdas: AgentCore Gateway targets, each serving its own tool ----------------------
+
+
+@app.lambda_function(name="mcp_lock_card")
+def mcp_lock_card(event: Any, context: Any) -> Any:
+    """The ``lock_card`` MCP tool."""
+    from mcp_handlers.lambda_adapter import handle_lambda_event
+
+    return handle_lambda_event("lock_card", event, context)
+
+
+@app.lambda_function(name="mcp_unlock_card")
+def mcp_unlock_card(event: Any, context: Any) -> Any:
+    """The ``unlock_card`` MCP tool."""
+    from mcp_handlers.lambda_adapter import handle_lambda_event
+
+    return handle_lambda_event("unlock_card", event, context)
+
+
+@app.lambda_function(name="mcp_request_new_card")
+def mcp_request_new_card(event: Any, context: Any) -> Any:
+    """The ``request_new_card`` MCP tool."""
+    from mcp_handlers.lambda_adapter import handle_lambda_event
+
+    return handle_lambda_event("request_new_card", event, context)
+
+
+@app.lambda_function(name="mcp_list_cards")
+def mcp_list_cards(event: Any, context: Any) -> Any:
+    """The ``list_cards`` MCP tool."""
+    from mcp_handlers.lambda_adapter import handle_lambda_event
+
+    return handle_lambda_event("list_cards", event, context)
+
+
+@app.lambda_function(name="mcp_activate_card")
+def mcp_activate_card(event: Any, context: Any) -> Any:
+    """The ``activate_card`` MCP tool."""
+    from mcp_handlers.lambda_adapter import handle_lambda_event
+
+    return handle_lambda_event("activate_card", event, context)
+
+
+# -- Amazon Connect ------------------------------------------------------------------------------
+
+
+@app.lambda_function(name="connect_update_session_data")
+def connect_update_session_data(event: Any, context: Any) -> dict[str, str]:
+    """Put the caller's context into the Q in Connect session (contact flow Lambda)."""
+    from chalicelib.connect import handle_contact_flow_event
+
+    return handle_contact_flow_event(event, context)
