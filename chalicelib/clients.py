@@ -28,6 +28,7 @@ class ClientBudget:
             read_timeout=self.read_timeout,
             retries={"mode": "standard", "total_max_attempts": self.max_attempts},
             tcp_keepalive=True,
+            max_pool_connections=50,  # chalice local and the tests share one client across threads
         )
 
 

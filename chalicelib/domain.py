@@ -194,7 +194,8 @@ def lock(card: Card, reason: str, ctx: Context) -> Decision:
         current = card.lock.reason if card.lock else None
         if reason == "suspected_fraud" and current != "suspected_fraud":
             lock_ = Lock(reason=reason, channel=ctx.channel, at=ctx.timestamp)
-            return Decision(card, (_transition(card, ctx, "lock_escalated", reason, lock=lock_),))
+            write = _transition(card, ctx, "lock_escalated", reason, lock=lock_)
+            return Decision(write.card, (write,))
         return Decision(card)
     lock_ = Lock(reason=reason, channel=ctx.channel, at=ctx.timestamp)
     write = _transition(card, ctx, "locked", reason, status="locked", lock=lock_)

@@ -1,0 +1,102 @@
+"""What REST says when DynamoDB misbehaves: honest codes, no leaks, no partial writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.runtime import dynamodb_client
+from tests.faults import FaultInjector, aws_error, cancelled
+from tests.functional.conftest import Api
+
+LOCK_BODY = {"customer_id": "CUST001", "card_id": "CARD001"}
+LEAKS = ("Traceback", "betterbank-", "arn:aws", "ClientError", "Exception", "botocore")
+
+
+@pytest.fixture
+def faults(ddb_tables: Any) -> Iterator[FaultInjector]:
+    injector = FaultInjector(dynamodb_client())
+    yield injector
+    injector.close()
+
+
+def assert_no_leak(body: dict[str, Any]) -> None:
+    text = json.dumps(body)
+    for leak in LEAKS:
+        assert leak not in text
+
+
+def card_version(ddb_tables: Any) -> int:
+    item = ddb_tables.client.get_item(
+        TableName=ddb_tables.names["CARDS_TABLE"], Key={"card_id": {"S": "CARD001"}}
+    )["Item"]
+    return int(item["version"]["N"])
+
+
+def test_one_throttle_is_absorbed_by_the_sdk(api: Api, faults: FaultInjector) -> None:
+    faults.on(
+        "TransactWriteItems", lambda n: aws_error(400, "ThrottlingException") if n == 1 else None
+    )
+    response = api.post("/v1/cards/lock", LOCK_BODY)
+    assert response.status == 200
+    assert faults.attempts["TransactWriteItems"] == 2
+
+
+def test_persistent_throttling_is_503_with_retry_after(
+    api: Api, faults: FaultInjector, ddb_tables: Any
+) -> None:
+    faults.on(
+        "TransactWriteItems", lambda n: aws_error(400, "ProvisionedThroughputExceededException")
+    )
+    response = api.post("/v1/cards/lock", LOCK_BODY)
+    assert response.status == 503
+    assert response.body["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert response.body["error"]["retryable"] is True
+    assert response.headers["Retry-After"] == "1"
+    assert faults.attempts["TransactWriteItems"] == 3  # our budget, not botocore's default
+    assert card_version(ddb_tables) == 1
+    assert_no_leak(response.body)
+
+
+def test_a_missing_table_is_a_500_that_names_nothing(api: Api, faults: FaultInjector) -> None:
+    faults.on(
+        "BatchGetItem",
+        lambda n: aws_error(
+            400,
+            "ResourceNotFoundException",
+            "Requested resource not found: Table: betterbank-cards-dev not found",
+        ),
+    )
+    response = api.post("/v1/cards/lock", LOCK_BODY)
+    assert (response.status, response.body["error"]["code"]) == (500, "INTERNAL_ERROR")
+    assert_no_leak(response.body)
+
+
+def test_endless_version_conflicts_are_409_concurrent_modification(
+    api: Api, faults: FaultInjector, ddb_tables: Any
+) -> None:
+    faults.on("TransactWriteItems", lambda n: cancelled(["None", "ConditionalCheckFailed", "None"]))
+    response = api.post("/v1/cards/lock", LOCK_BODY)
+    assert (response.status, response.body["error"]["code"]) == (409, "CONCURRENT_MODIFICATION")
+    assert response.body["error"]["retryable"] is True
+    assert faults.attempts["TransactWriteItems"] == 4
+    assert card_version(ddb_tables) == 1
+
+
+def test_a_transaction_conflict_then_success(api: Api, faults: FaultInjector) -> None:
+    faults.on(
+        "TransactWriteItems",
+        lambda n: cancelled(["None", "TransactionConflict", "None"]) if n == 1 else None,
+    )
+    assert api.post("/v1/cards/lock", LOCK_BODY).status == 200
+
+
+def test_customer_suspended_between_read_and_write_is_auth_failed(
+    api: Api, faults: FaultInjector
+) -> None:
+    faults.on("TransactWriteItems", lambda n: cancelled(["ConditionalCheckFailed", "None", "None"]))
+    response = api.post("/v1/cards/lock", LOCK_BODY)
+    assert (response.status, response.body["error"]["code"]) == (401, "AUTH_FAILED")

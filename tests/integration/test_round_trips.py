@@ -1,0 +1,74 @@
+"""DynamoDB round trips per operation, counted at the wire (SPEC §10 budgets)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.runtime import card_service, dynamodb_client
+from chalicelib.service import Caller, CardService, WriteCommand
+
+CALLER = Caller(channel="api", actor="test", request_id="req")
+
+
+class WireCounter:
+    """Counts HTTP requests the DynamoDB client sends (retries included)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def __call__(self, request: Any, **_: Any) -> None:
+        self.sent.append(request.headers.get("X-Amz-Target", b"").decode().split(".")[-1])
+
+    def measure(self, action: Callable[[], Any]) -> int:
+        self.sent.clear()
+        action()
+        return len(self.sent)
+
+
+@pytest.fixture
+def wire(ddb_tables: Any) -> Iterator[WireCounter]:
+    counter = WireCounter()
+    client = dynamodb_client()
+    client.meta.events.register("before-send.dynamodb", counter)
+    yield counter
+    client.meta.events.unregister("before-send.dynamodb", counter)
+
+
+def write(
+    service: CardService, op: str, card: str = "CARD001", key: str | None = None, **params: Any
+) -> Callable[[], Any]:
+    command = WriteCommand(op, "CUST001", card, params, idempotency_key=key)
+    method = {
+        "lock": service.lock_card,
+        "unlock": service.unlock_card,
+        "request_new": service.request_new_card,
+        "activate": service.activate_card,
+    }[op]
+    return lambda: method(command, CALLER)
+
+
+def test_writes_take_one_read_and_one_transaction(wire: WireCounter) -> None:
+    service = card_service()
+    assert wire.measure(write(service, "lock")) == 2
+    assert wire.sent == ["BatchGetItem", "TransactWriteItems"]
+    assert wire.measure(write(service, "lock")) == 1  # no-op: read only
+    assert wire.measure(write(service, "unlock")) == 2
+    assert wire.measure(write(service, "request_new", key="k1", reason="damaged")) == 2
+    assert wire.measure(write(service, "request_new", key="k1", reason="damaged")) == 1  # replay
+
+
+def test_activate_that_closes_the_old_card_takes_three(wire: WireCounter) -> None:
+    service = card_service()
+    new = write(service, "request_new", reason="damaged")()["card"]["card_id"]
+    assert wire.measure(write(service, "activate", card=new)) == 3
+    assert wire.sent == ["BatchGetItem", "GetItem", "TransactWriteItems"]
+    assert wire.measure(write(service, "activate", card=new)) == 1
+
+
+def test_reads_take_two(wire: WireCounter) -> None:
+    service = card_service()
+    assert wire.measure(lambda: service.list_cards("CUST001", CALLER)) == 2
+    assert wire.measure(lambda: service.card_history("CUST001", "CARD001", CALLER)) == 2
