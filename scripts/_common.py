@@ -1,0 +1,124 @@
+"""What the table and seed scripts share: where DynamoDB is, a client for it, and error exits.
+
+A script's failure is a single line and exit code 1: a developer running ``make dev`` needs to
+know what to do next (start DynamoDB Local, configure credentials), not read a botocore trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+)
+
+from chalicelib.schema import TABLES
+
+LOCAL_ENDPOINT = "http://localhost:8000"
+DEFAULT_REGION = "us-east-1"
+#: DynamoDB Local ignores credentials, but botocore refuses to sign without some.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, stage_default: str | None) -> None:
+    """``--stage``, ``--endpoint`` and ``--region``, the same for every script."""
+    parser.add_argument(
+        "--stage",
+        default=stage_default,
+        required=stage_default is None,
+        help="stage whose tables to use (local has no suffix)",
+    )
+    parser.add_argument(
+        "--endpoint",
+        help="DynamoDB endpoint URL (default: $DYNAMODB_ENDPOINT, else "
+        f"{LOCAL_ENDPOINT} for stage local, else AWS)",
+    )
+    parser.add_argument("--region", help="AWS region (default: $AWS_REGION, else us-east-1)")
+
+
+def resolve_endpoint(stage: str, endpoint: str | None, use_env: bool = True) -> str | None:
+    """The endpoint to talk to; ``None`` means real AWS."""
+    if endpoint:
+        return endpoint
+    if use_env and os.environ.get("DYNAMODB_ENDPOINT"):
+        return os.environ["DYNAMODB_ENDPOINT"]
+    return LOCAL_ENDPOINT if stage == "local" else None
+
+
+def is_local(endpoint: str | None) -> bool:
+    """Whether an endpoint is a DynamoDB emulator rather than an AWS regional endpoint."""
+    if endpoint is None:
+        return False
+    host = urlparse(endpoint).hostname or ""
+    return not host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+
+
+def resolve_region(region: str | None) -> str:
+    """``--region``, else the usual AWS variables, else us-east-1."""
+    return (
+        region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or DEFAULT_REGION
+    )
+
+
+def dynamodb_client(endpoint: str | None, region: str | None = None) -> Any:
+    """A DynamoDB client; dummy credentials for a local endpoint, the usual chain for AWS."""
+    config = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 3})
+    kwargs: dict[str, Any] = {"region_name": resolve_region(region), "config": config}
+    if is_local(endpoint):
+        kwargs.update(LOCAL_CREDENTIALS, endpoint_url=endpoint)
+    return boto3.session.Session().client("dynamodb", **kwargs)
+
+
+def logical_names(names: dict[str, str]) -> dict[str, str]:
+    """``{env var: table}`` (as ``schema.table_names`` gives) as ``{logical: table}``."""
+    return {logical: names[env] for logical, (env, _) in TABLES.items()}
+
+
+def describe_failure(exc: Exception, endpoint: str | None) -> str:
+    """One line saying what went wrong and what to do about it."""
+    where = endpoint or "AWS"
+    if isinstance(exc, NoCredentialsError):
+        return (
+            "no AWS credentials: run 'aws configure' (or 'aws sso login'), or set AWS_PROFILE "
+            "or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )
+    if isinstance(exc, NoRegionError):
+        return "no AWS region: pass --region or set AWS_DEFAULT_REGION"
+    if isinstance(exc, EndpointConnectionError):
+        hint = (
+            " (start DynamoDB Local with 'make dev', or 'python scripts/dynamodb_local.py start')"
+            if is_local(endpoint)
+            else ""
+        )
+        return f"cannot reach DynamoDB at {where}{hint}"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        operation = exc.operation_name
+        return f"{operation} on {where} failed: {error.get('Code')}: {error.get('Message')}"
+    return f"DynamoDB call to {where} failed: {exc}"
+
+
+def run_script(body: Callable[[], int], endpoint: str | None) -> int:
+    """Run a script body, turning AWS errors and Ctrl-C into a one-line message."""
+    try:
+        return body()
+    except (BotoCoreError, ClientError) as exc:
+        print(f"error: {describe_failure(exc, endpoint)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 1
