@@ -1,0 +1,1 @@
+"""Deployment templates and the least-privilege permission table (not packaged)."""

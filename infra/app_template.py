@@ -1,0 +1,487 @@
+"""Render the ``chalice package --merge-template`` document for one stage.
+
+Chalice emits the functions, their roles and the REST API; this document adds what Chalice cannot
+express and names what it leaves unnamed: the SPEC §2 ``FunctionName`` of every function, one
+least-privilege role per function (stage-scoped ARNs taken from the stack's own resources), the
+four tables, log groups, ``VpcConfig`` from the VPC stack's exports, the Connect invoke
+permission, the AgentCore Gateway role, alarms, API throttling and outputs.
+
+It is rendered per stage (``python -m infra.app_template --stage dev``) rather than kept as one
+static file with a ``Stage`` parameter: a package then cannot be deployed as another stage, and
+the prod-only settings (``Retain``, deletion protection) need no conditions. The deep merge
+replaces lists and scalars and merges dicts, so nothing here places an intrinsic where Chalice
+already put one (``scripts/check_template.py`` proves it on the output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from chalicelib import schema
+from infra import permissions
+from infra.permissions import FUNCTIONS, MCP_FUNCTIONS, TABLE_LOGICAL_IDS, Function
+
+Json = dict[str, Any]
+NO_VALUE: Json = {"Ref": "AWS::NoValue"}
+PROJECT = "betterbank-card-operations"
+
+#: Per-stage knobs. prod keeps a year of logs (PCI DSS 10.5.1) and its data on stack deletion.
+STAGE_SETTINGS: dict[str, Json] = {
+    "dev": {"log_days": 30, "rate": 50, "burst": 100, "retain": False},
+    "prod": {"log_days": 365, "rate": 500, "burst": 1000, "retain": True},
+}
+
+
+def sub(text: str) -> Json:
+    """``Fn::Sub``."""
+    return {"Fn::Sub": text}
+
+
+def ref(name: str) -> Json:
+    """``Ref``."""
+    return {"Ref": name}
+
+
+def arn_of(logical_id: str) -> Json:
+    """``Fn::GetAtt [id, Arn]``."""
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def _settings(stage: str) -> Json:
+    return STAGE_SETTINGS.get(stage, STAGE_SETTINGS["dev"])
+
+
+def _tags(stage: str) -> list[Json]:
+    return [{"Key": "project", "Value": PROJECT}, {"Key": "stage", "Value": stage}]
+
+
+def table_resource(logical: str, stage: str) -> Json:
+    """One DynamoDB table, keys and indexes from ``chalicelib.schema`` (the one definition)."""
+    request = schema.create_table_request(logical, schema.table_name(logical, stage))
+    properties: Json = {
+        **request,
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+        "DeletionProtectionEnabled": _settings(stage)["retain"],
+        "Tags": _tags(stage),
+    }
+    ttl = schema.TTL_ATTRIBUTES.get(logical)
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
+    policy = "Retain" if _settings(stage)["retain"] else "Delete"
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": policy,
+        "UpdateReplacePolicy": policy,
+        "Properties": properties,
+        "Metadata": {
+            "checkov": {
+                "skip": [
+                    {
+                        "id": "CKV_AWS_119",
+                        "comment": "Encrypted with the AWS managed key (aws/dynamodb); a "
+                        "customer managed key is the platform team's decision (key policy, "
+                        "rotation, cost) and a one-line change here.",
+                    }
+                ]
+            }
+        },
+    }
+
+
+def _dynamodb_statements(function: Function) -> list[Json]:
+    statements: list[Json] = []
+    for number, grant in enumerate(function.grants, start=1):
+        table_arn = arn_of(TABLE_LOGICAL_IDS[grant.table])
+        resource: Json = table_arn
+        if grant.index:
+            table_id = TABLE_LOGICAL_IDS[grant.table]
+            resource = sub(f"${{{table_id}.Arn}}/index/{grant.index}")
+        statements.append(
+            {
+                "Sid": f"DynamoDb{number}",
+                "Effect": "Allow",
+                "Action": list(grant.actions),
+                "Resource": resource,
+            }
+        )
+    return statements
+
+
+def _connect_statements() -> list[Json]:
+    describe = {
+        "Sid": "DescribeContact",
+        "Effect": "Allow",
+        "Action": "connect:DescribeContact",
+        "Resource": sub("${ConnectInstanceArn}/contact/*"),
+    }
+    update = {
+        "Sid": "UpdateSessionData",
+        "Effect": "Allow",
+        "Action": "wisdom:UpdateSessionData",
+        "Resource": sub(
+            "arn:${AWS::Partition}:wisdom:${AWS::Region}:${AWS::AccountId}"
+            ":session/${QConnectAssistantId}/*"
+        ),
+    }
+    return [
+        {"Fn::If": ["HasConnectInstance", describe, NO_VALUE]},
+        {"Fn::If": ["HasQConnectAssistant", update, NO_VALUE]},
+    ]
+
+
+def role_policy(function: Function) -> Json:
+    """The one inline policy of a function's role."""
+    statements: list[Json] = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": arn_of(f"{function.logical_id}LogGroup"),
+        },
+        {
+            "Sid": "VpcNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": list(permissions.ENI_ACTIONS),
+            "Resource": "*",
+        },
+        *_dynamodb_statements(function),
+    ]
+    if function.connect:
+        statements.extend(_connect_statements())
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _vpc_config(stage: str) -> Json:
+    def imported(name: str) -> Json:
+        return {"Fn::ImportValue": f"betterbank-vpc-{stage}-{name}"}
+
+    return {
+        "SubnetIds": [imported("PrivateSubnet1"), imported("PrivateSubnet2")],
+        "SecurityGroupIds": [imported("LambdaSecurityGroup")],
+    }
+
+
+FUNCTION_SKIPS: list[Json] = [
+    {
+        "id": "CKV_AWS_116",
+        "comment": "No DLQ: every caller invokes synchronously (API Gateway, AgentCore Gateway, "
+        "Connect) and gets the error; a DLQ only receives failed asynchronous invocations.",
+    },
+    {
+        "id": "CKV_AWS_173",
+        "comment": "The environment holds table names and log settings only, no secrets; "
+        "Lambda encrypts it at rest with the AWS managed key.",
+    },
+    {
+        "id": "CKV_AWS_115",
+        "comment": "No reserved concurrency: it would carve capacity out of the account pool "
+        "and turn bursts into throttles; API Gateway stage throttling bounds the load.",
+    },
+]
+
+
+ROLE_ENI_SKIP: Json = {
+    "id": "CKV_AWS_111",
+    "comment": "The only writes on Resource * are the six EC2 network-interface actions Lambda "
+    "needs to attach the function to the VPC (as AWSLambdaVPCAccessExecutionRole grants them); "
+    "every DynamoDB and logs write is scoped to this stage's ARNs.",
+}
+
+
+def function_resources(function: Function, stage: str) -> dict[str, Json]:
+    """What the merge adds to one function: name, VPC, table refs, role, log group, alarm."""
+    name = function.function_name(stage)
+    env = {env: ref(TABLE_LOGICAL_IDS[logical]) for logical, (env, _) in schema.TABLES.items()}
+    return {
+        function.logical_id: {
+            "Properties": {
+                "FunctionName": name,
+                "VpcConfig": _vpc_config(stage),
+                "Environment": {"Variables": env},
+            },
+            "Metadata": {"checkov": {"skip": FUNCTION_SKIPS}},
+        },
+        function.role_logical_id: {
+            "Properties": {
+                "RoleName": function.role_name(stage),
+                "Description": f"Least-privilege execution role of {name}",
+                "Policies": [
+                    {"PolicyName": "least-privilege", "PolicyDocument": role_policy(function)}
+                ],
+                "Tags": _tags(stage),
+            },
+            "Metadata": {"checkov": {"skip": [ROLE_ENI_SKIP]}},
+        },
+        f"{function.logical_id}LogGroup": {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{name}",
+                "RetentionInDays": _settings(stage)["log_days"],
+            },
+            "Metadata": {
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_158",
+                            "comment": "CloudWatch Logs encrypts every log group; our logs "
+                            "carry no card numbers, CVVs, PINs or contact details (SPEC §3).",
+                        }
+                    ]
+                }
+            },
+        },
+        f"{function.logical_id}ErrorsAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmName": f"{name}-errors",
+                "AlarmDescription": f"{name} raised more than 5 errors in 5 minutes",
+                "Namespace": "AWS/Lambda",
+                "MetricName": "Errors",
+                "Dimensions": [{"Name": "FunctionName", "Value": ref(function.logical_id)}],
+                "Statistic": "Sum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 5,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": _alarm_actions(),
+            },
+        },
+    }
+
+
+def _alarm_actions() -> Json:
+    return {"Fn::If": ["HasAlarmTopic", [ref("AlarmTopicArn")], NO_VALUE]}
+
+
+def throttle_alarm(logical: str, stage: str) -> Json:
+    """Any read or write throttle on a table in 5 minutes (on-demand tables rarely throttle)."""
+    table_id = TABLE_LOGICAL_IDS[logical]
+
+    def metric(metric_id: str, metric_name: str) -> Json:
+        return {
+            "Id": metric_id,
+            "ReturnData": False,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/DynamoDB",
+                    "MetricName": metric_name,
+                    "Dimensions": [{"Name": "TableName", "Value": ref(table_id)}],
+                },
+                "Period": 300,
+                "Stat": "Sum",
+            },
+        }
+
+    table = schema.table_name(logical, stage)
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"{table}-throttles",
+            "AlarmDescription": f"{table} throttled reads or writes in the last 5 minutes",
+            "Metrics": [
+                metric("reads", "ReadThrottleEvents"),
+                metric("writes", "WriteThrottleEvents"),
+                {
+                    "Id": "throttles",
+                    "Label": "Read and write throttle events",
+                    "Expression": "FILL(reads, 0) + FILL(writes, 0)",
+                    "ReturnData": True,
+                },
+            ],
+            "EvaluationPeriods": 1,
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": _alarm_actions(),
+        },
+    }
+
+
+def gateway_role(stage: str) -> Json:
+    """The role AgentCore Gateway assumes: invoke exactly the five MCP tool functions."""
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": f"betterbank-gateway-role-{stage}",
+            "Description": "AgentCore Gateway: invoke the BetterBank MCP tool Lambdas",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")},
+                            "ArnLike": {
+                                "aws:SourceArn": sub(
+                                    "arn:${AWS::Partition}:bedrock-agentcore:${AWS::Region}"
+                                    ":${AWS::AccountId}:gateway/*"
+                                )
+                            },
+                        },
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "invoke-mcp-tools",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "InvokeMcpTools",
+                                "Effect": "Allow",
+                                "Action": "lambda:InvokeFunction",
+                                "Resource": [arn_of(f.logical_id) for f in MCP_FUNCTIONS],
+                            }
+                        ],
+                    },
+                }
+            ],
+            "Tags": _tags(stage),
+        },
+    }
+
+
+def connect_permission() -> Json:
+    """Amazon Connect may invoke the session Lambda, from exactly the given instance."""
+    return {
+        "Type": "AWS::Lambda::Permission",
+        "Condition": "HasConnectInstance",
+        "Properties": {
+            "FunctionName": arn_of("ConnectUpdateSessionData"),
+            "Action": "lambda:InvokeFunction",
+            "Principal": "connect.amazonaws.com",
+            "SourceArn": ref("ConnectInstanceArn"),
+            "SourceAccount": ref("AWS::AccountId"),
+        },
+    }
+
+
+PARAMETERS: Json = {
+    "ConnectInstanceArn": {
+        "Type": "String",
+        "Default": "",
+        "Description": "ARN of the Amazon Connect instance allowed to invoke the session Lambda "
+        "(arn:aws:connect:REGION:ACCOUNT:instance/ID); empty: no Connect permission.",
+        "AllowedPattern": "^$|^arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{12}:instance/[0-9a-f-]{36}$",
+    },
+    "QConnectAssistantId": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Id (UUID) of the Q in Connect assistant whose sessions the Connect "
+        "Lambda updates; empty: no UpdateSessionData permission.",
+        "AllowedPattern": "^$|^[0-9a-f-]{36}$",
+    },
+    "AlarmTopicArn": {
+        "Type": "String",
+        "Default": "",
+        "Description": "SNS topic the alarms notify; empty: alarms without actions.",
+    },
+}
+
+CONDITIONS: Json = {
+    name: {"Fn::Not": [{"Fn::Equals": [ref(param), ""]}]}
+    for name, param in (
+        ("HasConnectInstance", "ConnectInstanceArn"),
+        ("HasQConnectAssistant", "QConnectAssistantId"),
+        ("HasAlarmTopic", "AlarmTopicArn"),
+    )
+}
+
+
+API_SKIPS: list[Json] = [
+    {
+        "id": "CKV_AWS_76",
+        "comment": "Access logging needs the account-wide API Gateway CloudWatch role "
+        "(AWS::ApiGateway::Account), which an app stack must not overwrite; the handler logs "
+        "every request as JSON with its request id (docs/TROUBLESHOOTING.md).",
+    },
+    {
+        "id": "CKV_AWS_120",
+        "comment": "No caching: every answer is a card state that a write may change the next "
+        "instant; a cache would show a customer a lock that is already lifted.",
+    },
+]
+
+
+def rest_api(stage: str) -> Json:
+    """Stage-wide throttling on the REST API; IAM auth comes from app.py's IAMAuthorizer."""
+    settings = _settings(stage)
+    return {
+        "Metadata": {"checkov": {"skip": API_SKIPS}},
+        "Properties": {
+            "TracingEnabled": True,
+            "MethodSettings": [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": settings["rate"],
+                    "ThrottlingBurstLimit": settings["burst"],
+                    "MetricsEnabled": True,
+                }
+            ],
+        },
+    }
+
+
+def outputs(stage: str) -> Json:
+    """Function ARNs, the gateway role and the table names (Chalice adds EndpointURL)."""
+    result: Json = {
+        f"{f.logical_id}Arn": {"Value": arn_of(f.logical_id)}
+        for f in FUNCTIONS
+        if f.logical_id != "APIHandler"  # Chalice already outputs APIHandlerArn
+    }
+    result["GatewayRoleArn"] = {"Value": arn_of("GatewayRole")}
+    for logical_id in TABLE_LOGICAL_IDS.values():
+        result[f"{logical_id}Name"] = {"Value": ref(logical_id)}
+    result["Stage"] = {"Value": stage}
+    return result
+
+
+def render(stage: str) -> Json:
+    """The whole merge template for ``stage``."""
+    resources: Json = {}
+    for logical, logical_id in TABLE_LOGICAL_IDS.items():
+        resources[logical_id] = table_resource(logical, stage)
+        resources[f"{logical_id}ThrottleAlarm"] = throttle_alarm(logical, stage)
+    for function in FUNCTIONS:
+        resources.update(function_resources(function, stage))
+    resources["GatewayRole"] = gateway_role(stage)
+    resources["ConnectInvokePermission"] = connect_permission()
+    resources["RestAPI"] = rest_api(stage)
+    return {
+        "Description": f"BetterBank Card Operations app stack ({stage})",
+        "Parameters": PARAMETERS,
+        "Conditions": CONDITIONS,
+        "Resources": resources,
+        "Outputs": outputs(stage),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the merge template of a stage to a file (or stdout)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", required=True, help="dev, prod, ...")
+    parser.add_argument("--out", type=Path, help="output file (default: stdout)")
+    args = parser.parse_args(argv)
+    text = json.dumps(render(args.stage), indent=2, sort_keys=False) + "\n"
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

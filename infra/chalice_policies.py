@@ -1,0 +1,92 @@
+"""Write the static ``.chalice/policy-<function>-<stage>.json`` files from ``infra.permissions``.
+
+These policies serve ``chalice deploy --stage dev`` (the quick path) only: static JSON has no
+intrinsics, so the account and region are wildcards, while the table names carry the stage, so a
+dev role can never touch prod tables. The packaged stack replaces every one of these documents
+with the stage-, region- and account-scoped policy of ``infra/app_template.py``. The quick path
+runs outside the VPC, so these grant no EC2 network-interface actions, and its functions create
+their own log groups. ``tests/infra`` fails when a committed file differs from what this writes.
+
+    python -m infra.chalice_policies          # rewrite every file
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chalicelib import schema
+from infra.permissions import FUNCTIONS, Function
+
+APP_NAME = "betterbank-card-operations"
+STAGES = ("dev", "prod")
+CHALICE_DIR = Path(__file__).resolve().parent.parent / ".chalice"
+
+#: Quick-path scoping of the Connect calls: the instance and assistant are not known statically.
+CONNECT_QUICK_PATH = (
+    ("connect:DescribeContact", "arn:aws:connect:*:*:instance/*/contact/*"),
+    ("wisdom:UpdateSessionData", "arn:aws:wisdom:*:*:session/*/*"),
+)
+
+
+def policy_file_name(function: Function, stage: str) -> str:
+    """File name under ``.chalice/`` (referenced from config.json)."""
+    return f"policy-{function.chalice_name.replace('_', '-')}-{stage}.json"
+
+
+def quick_path_policy(function: Function, stage: str) -> dict[str, Any]:
+    """The static policy of one function on one stage."""
+    log_group = function.chalice_deploy_name(APP_NAME, stage)
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [
+                f"arn:aws:logs:*:*:log-group:/aws/lambda/{log_group}",
+                f"arn:aws:logs:*:*:log-group:/aws/lambda/{log_group}:*",
+            ],
+        }
+    ]
+    for number, grant in enumerate(function.grants, start=1):
+        resource = f"arn:aws:dynamodb:*:*:table/{schema.table_name(grant.table, stage)}"
+        if grant.index:
+            resource += f"/index/{grant.index}"
+        statements.append(
+            {
+                "Sid": f"DynamoDb{number}",
+                "Effect": "Allow",
+                "Action": list(grant.actions),
+                "Resource": resource,
+            }
+        )
+    if function.connect:
+        for action, resource in CONNECT_QUICK_PATH:
+            sid = action.split(":")[1]
+            statements.append(
+                {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource}
+            )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def render_all() -> dict[str, str]:
+    """``{file name: JSON text}`` of every policy file."""
+    return {
+        policy_file_name(function, stage): json.dumps(quick_path_policy(function, stage), indent=2)
+        + "\n"
+        for stage in STAGES
+        for function in FUNCTIONS
+    }
+
+
+def main() -> int:
+    """Rewrite the policy files in ``.chalice/``."""
+    for name, text in render_all().items():
+        (CHALICE_DIR / name).write_text(text, encoding="utf-8")
+        print(f"wrote .chalice/{name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

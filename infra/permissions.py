@@ -1,0 +1,159 @@
+"""Who may do what: the deployed functions and the exact DynamoDB calls each one makes.
+
+One table drives both places a policy is written: the roles of the packaged app stack
+(``infra/app_template.py``, stage-scoped ARNs from the stack's own resources) and the static
+``.chalice/policy-*.json`` files of the ``chalice deploy --stage dev`` quick path. The grants
+follow ``chalicelib/store.py``: a write is one ``BatchGetItem`` (customer, card, idempotency
+record) and one ``TransactWriteItems`` (a ``ConditionCheck`` on the customer, ``Put`` of cards,
+events and the idempotency record); ``TransactWriteItems`` is authorised by those per-item
+actions, so there is no separate action for it. Nothing calls ``UpdateItem``, ``DeleteItem`` or
+``Scan``, so nobody is granted them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+#: Logical table (``chalicelib.schema.TABLES``) -> CloudFormation logical id.
+TABLE_LOGICAL_IDS: Final = {
+    "customers": "CustomersTable",
+    "cards": "CardsTable",
+    "card_events": "CardEventsTable",
+    "idempotency": "IdempotencyTable",
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """DynamoDB actions on one table, or on one of its indexes when ``index`` is set."""
+
+    table: str
+    actions: tuple[str, ...]
+    index: str | None = None
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Lambda function of the app: its names and what it may touch."""
+
+    chalice_name: str  #: name in app.py / .chalice/config.json
+    logical_id: str  #: resource id in the ``chalice package`` template
+    base_name: str  #: deployed FunctionName without the ``-STAGE`` suffix (SPEC §2)
+    role_base_name: str  #: IAM role name without the ``-STAGE`` suffix
+    grants: tuple[Grant, ...]
+    connect: bool = False  #: also DescribeContact and UpdateSessionData (the Connect Lambda)
+    mcp_tool: str | None = field(default=None)  #: gateway target name for MCP tools
+
+    @property
+    def role_logical_id(self) -> str:
+        """The id Chalice gives the function's role (``mcp_lock_card`` -> ``McpLockCardRole``)."""
+        camel = "".join(part.capitalize() for part in self.chalice_name.split("_"))
+        return f"{camel}Role"
+
+    def function_name(self, stage: str) -> str:
+        """Deployed function name of a stage."""
+        return f"{self.base_name}-{stage}"
+
+    def role_name(self, stage: str) -> str:
+        """Deployed role name of a stage."""
+        return f"{self.role_base_name}-{stage}"
+
+    def chalice_deploy_name(self, app_name: str, stage: str) -> str:
+        """The name ``chalice deploy`` gives the function (it never applies FunctionName)."""
+        if self.chalice_name == "api_handler":
+            return f"{app_name}-{stage}"
+        return f"{app_name}-{stage}-{self.chalice_name}"
+
+
+#: A write use case: lock, unlock, request-new (also its preview), activate.
+WRITE_GRANTS: Final = (
+    Grant("customers", ("dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem")),
+    Grant("cards", ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem")),
+    Grant("card_events", ("dynamodb:PutItem",)),
+    Grant("idempotency", ("dynamodb:BatchGetItem", "dynamodb:PutItem")),
+)
+
+#: list_cards: the customer, then the customer's cards through customer-index.
+LIST_GRANTS: Final = (
+    Grant("customers", ("dynamodb:GetItem",)),
+    Grant("cards", ("dynamodb:Query",), index="customer-index"),
+)
+
+#: The REST handler serves every use case, history included.
+API_GRANTS: Final = (
+    Grant(
+        "customers",
+        ("dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem"),
+    ),
+    Grant("cards", ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem")),
+    Grant("cards", ("dynamodb:Query",), index="customer-index"),
+    Grant("card_events", ("dynamodb:PutItem", "dynamodb:Query")),
+    Grant("idempotency", ("dynamodb:BatchGetItem", "dynamodb:PutItem")),
+)
+
+#: The Connect Lambda finds the caller (by id or phone) and counts their cards; it never writes.
+CONNECT_GRANTS: Final = (
+    Grant("customers", ("dynamodb:GetItem",)),
+    Grant("customers", ("dynamodb:Query",), index="phone-index"),
+    Grant("cards", ("dynamodb:Query",), index="customer-index"),
+)
+
+
+def _mcp(tool: str, grants: tuple[Grant, ...]) -> Function:
+    dashed = tool.replace("_", "-")
+    camel = "".join(part.capitalize() for part in tool.split("_"))
+    return Function(
+        chalice_name=f"mcp_{tool}",
+        logical_id=f"Mcp{camel}",
+        base_name=f"betterbank-mcp-{dashed}",
+        role_base_name=f"betterbank-mcp-{dashed}-role",
+        grants=grants,
+        mcp_tool=dashed,
+    )
+
+
+FUNCTIONS: Final = (
+    Function(
+        chalice_name="api_handler",
+        logical_id="APIHandler",
+        base_name="betterbank-card-operations",
+        role_base_name="betterbank-card-operations-role",
+        grants=API_GRANTS,
+    ),
+    _mcp("lock_card", WRITE_GRANTS),
+    _mcp("unlock_card", WRITE_GRANTS),
+    _mcp("request_new_card", WRITE_GRANTS),
+    _mcp("list_cards", LIST_GRANTS),
+    _mcp("activate_card", WRITE_GRANTS),
+    Function(
+        chalice_name="connect_update_session_data",
+        logical_id="ConnectUpdateSessionData",
+        base_name="ConnectAssistantUpdateSessionData",
+        role_base_name="betterbank-connect-session-role",
+        grants=CONNECT_GRANTS,
+        connect=True,
+    ),
+)
+
+MCP_FUNCTIONS: Final = tuple(f for f in FUNCTIONS if f.mcp_tool is not None)
+
+#: What a Lambda in a VPC needs to attach its network interfaces (AWSLambdaVPCAccessExecutionRole
+#: without its logs:CreateLogGroup on ``*``). EC2 offers no resource-level scoping for the
+#: Describe calls, and Lambda creates the interfaces before any function ARN is known.
+ENI_ACTIONS: Final = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+def by_chalice_name(name: str) -> Function:
+    """Look a function up by its name in ``app.py``."""
+    for function in FUNCTIONS:
+        if function.chalice_name == name:
+            return function
+    raise KeyError(name)
