@@ -2,6 +2,7 @@
 # Package the app stack of one stage into build/package-STAGE/ (sam.json + deployment.zip).
 #
 #   scripts/package.sh dev
+#   PACKAGE_OUT=/tmp/pkg scripts/package.sh dev     # another output directory (tests)
 #
 # Offline of AWS: renders the stage's merge template (infra/app_template.py), runs
 # `chalice package` with it, then scripts/check_template.py (two-intrinsic objects, zip contents
@@ -26,8 +27,8 @@ if [[ ! -x "$bin/chalice" ]]; then
 fi
 
 cd "$root"
-out="build/package-$stage"
-merge="build/merge-$stage.json"
+out="${PACKAGE_OUT:-build/package-$stage}"
+merge="$out.merge.json"
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"
 
 "$bin/python" -m infra.app_template --stage "$stage" --out "$merge"
