@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: The longest backoff before the second attempt (doubling before each later one): botocore's
+#: standard mode waits up to 1 s after a throttle, and older runtimes' botocore after any error.
+MAX_FIRST_BACKOFF = 1.0
+
 
 @dataclass(frozen=True, slots=True)
 class ClientBudget:
@@ -31,9 +35,32 @@ class ClientBudget:
             max_pool_connections=50,  # chalice local and the tests share one client across threads
         )
 
+    def worst_case_seconds(self, first_backoff: float = MAX_FIRST_BACKOFF) -> float:
+        """The longest one call can take when every attempt hits a timeout (retries included).
+
+        A hung attempt costs at most ``connect_timeout + read_timeout`` (a trickling response
+        can cost more: ``chalicelib.deadline`` covers that), and each retry first waits its
+        exponential backoff (1 s, 2 s, ... at most).
+        """
+        per_attempt = self.connect_timeout + self.read_timeout
+        backoffs = sum(first_backoff * 2.0**retry for retry in range(self.max_attempts - 1))
+        return self.max_attempts * per_attempt + backoffs
+
 
 #: REST and MCP: a card write must answer well within API Gateway's 29 s.
 API_DYNAMODB_BUDGET = ClientBudget(connect_timeout=1.0, read_timeout=2.0, max_attempts=3)
+
+# Connect session Lambda: the caller hears silence while it runs, and Connect gives up at 8 s.
+# Worst cases (every attempt hung, 1 s backoff): DynamoDB 1.9 s per call, two calls in a row
+# (who is calling, then their cards) 3.8 s; DescribeContact 2.6 s, run beside the DynamoDB
+# calls; UpdateSessionData 2.6 s after them. 3.8 + 2.6 = 6.4 s <= 6.5 s; ``chalicelib.deadline``
+# stops waiting at 6.0 s whatever the sockets do.
+#: DynamoDB reads of the Connect Lambda: in-region, through the VPC endpoint, milliseconds.
+CONNECT_DYNAMODB_BUDGET = ClientBudget(connect_timeout=0.2, read_timeout=0.25, max_attempts=2)
+#: ``connect:DescribeContact``, only when the flow did not pass the session ARN.
+CONNECT_DESCRIBE_BUDGET = ClientBudget(connect_timeout=0.2, read_timeout=0.6, max_attempts=2)
+#: ``wisdom:UpdateSessionData`` (boto3 client ``qconnect``).
+QCONNECT_BUDGET = ClientBudget(connect_timeout=0.2, read_timeout=0.6, max_attempts=2)
 
 
 def make_client(

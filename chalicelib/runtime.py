@@ -7,16 +7,26 @@ the store and the service, and later requests reuse them (warm Lambda invocation
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.clients import API_DYNAMODB_BUDGET, make_client
+from chalicelib.clients import (
+    API_DYNAMODB_BUDGET,
+    CONNECT_DESCRIBE_BUDGET,
+    CONNECT_DYNAMODB_BUDGET,
+    QCONNECT_BUDGET,
+    make_client,
+)
 from chalicelib.service import CardService
 from chalicelib.settings import get_settings, reset_settings
 from chalicelib.store import CardStore
 
+if TYPE_CHECKING:
+    from chalicelib.connect import ConnectDependencies
+
 _lock = threading.Lock()
 _service: CardService | None = None
 _dynamodb: Any = None
+_connect: ConnectDependencies | None = None
 
 
 def dynamodb_client() -> Any:
@@ -43,12 +53,34 @@ def card_service() -> CardService:
     return _service
 
 
+def connect_dependencies() -> ConnectDependencies:
+    """The Connect session Lambda's clients: its own, with the tight budgets a caller waiting
+    in silence needs (``chalicelib.clients``), separate from the REST/MCP DynamoDB client."""
+    global _connect  # noqa: PLW0603
+    if _connect is None:
+        from chalicelib.connect import ConnectDependencies
+
+        with _lock:
+            if _connect is None:
+                settings = get_settings()
+                dynamodb = make_client(
+                    "dynamodb", CONNECT_DYNAMODB_BUDGET, settings.region, settings.dynamodb_endpoint
+                )
+                _connect = ConnectDependencies(
+                    directory=CardStore(dynamodb, settings),
+                    connect=make_client("connect", CONNECT_DESCRIBE_BUDGET, settings.region),
+                    qconnect=make_client("qconnect", QCONNECT_BUDGET, settings.region),
+                )
+    return _connect
+
+
 def reset() -> None:
     """Forget every cached dependency (tests switch tables; ``chalice local`` reloads)."""
-    global _service, _dynamodb  # noqa: PLW0603
+    global _service, _dynamodb, _connect  # noqa: PLW0603
     with _lock:
         _service = None
         _dynamodb = None
+        _connect = None
     reset_settings()
     from chalicelib.observability import get_logger
 
