@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import rest
+from chalicelib.http_app import CardOperationsApp
 from chalicelib.models import (
     ActivateCardRequest,
     LockCardRequest,
@@ -20,7 +21,7 @@ from chalicelib.runtime import card_service
 from chalicelib.service import WriteCommand
 
 # Powertools owns logging (JSON lines); Chalice adding its own handler would print twice.
-app = rest.CardOperationsApp(app_name="betterbank-card-operations", configure_logs=False)
+app = CardOperationsApp(app_name="betterbank-card-operations", configure_logs=False)
 
 
 def _command(operation: str, body: Any, params: dict[str, Any]) -> WriteCommand:

@@ -7,8 +7,6 @@ card's version; the use case then reads again and decides again, a bounded numbe
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import random
@@ -19,15 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import domain, errors
+from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.models import CardList, EventPage, ReplacementPreview, WriteResult, dump
 from chalicelib.observability import emit_outcome, get_logger
-from chalicelib.store import (
-    CardStore,
-    IdempotencyRaceError,
-    IdempotencyRecord,
-    Snapshot,
-    VersionConflictError,
-)
+from chalicelib.store import CardStore, IdempotencyRecord, Snapshot
+from chalicelib.store_errors import IdempotencyRaceError, VersionConflictError
 
 COMMIT_ATTEMPTS = 4
 HISTORY_DEFAULT_LIMIT = 20
@@ -299,25 +293,3 @@ def _idempotency(command: WriteCommand) -> tuple[str | None, str]:
     if command.idempotency_key is None:
         return None, request_hash
     return f"{command.customer_id}#{command.operation}#{command.idempotency_key}", request_hash
-
-
-def encode_cursor(card_id: str, version: int) -> str:
-    """An opaque cursor: where the next page of ``card_id``'s history starts."""
-    raw = json.dumps({"c": card_id, "v": version}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, card_id: str) -> int:
-    """Read a cursor back; one made for another card, or garbage, is a validation error."""
-    invalid = errors.ValidationFailedError(details={"cursor": "is not a valid cursor"})
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)
-    except (ValueError, binascii.Error):
-        raise invalid from None
-    if not isinstance(value, dict) or value.get("c") != card_id:
-        raise invalid
-    version = value.get("v")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise invalid
-    return version

@@ -14,31 +14,14 @@ from chalicelib import errors, items
 from chalicelib.domain import Card, CardWrite, Customer, Event
 from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX
 from chalicelib.settings import Settings
+from chalicelib.store_errors import (
+    transaction_error,
+    translate_client_error,
+)
 
 EVENT_TTL_SECONDS = 396 * 24 * 3600  # 13 months: PCI DSS 10.5.1 asks for 12
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 BATCH_GET_ATTEMPTS = 3
-
-UNAVAILABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-        "ThrottlingError",
-    }
-)
-CONFLICT_CODES = frozenset({"TransactionConflict", "TransactionConflictException"})
-
-
-class VersionConflictError(errors.ConcurrentModificationError):
-    """Another writer changed a card between our read and our write."""
-
-
-class IdempotencyRaceError(errors.ConcurrentModificationError):
-    """Another request with the same idempotency key committed first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +40,6 @@ class Snapshot:
     customer: Customer | None
     card: Card | None
     idempotency: IdempotencyRecord | None
-
-
-def translate_client_error(exc: Exception) -> errors.CardOpsError:
-    """Map a botocore exception to a domain error by its code or class, never by its text."""
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in UNAVAILABLE_CODES:
-            return errors.ServiceUnavailableError()
-        if code in CONFLICT_CODES:
-            return VersionConflictError()
-        return errors.InternalError()
-    # Connection failures, read/connect timeouts: botocore already retried them.
-    return errors.ServiceUnavailableError()
 
 
 def _botocore_errors() -> tuple[type[Exception], ...]:
@@ -234,7 +202,7 @@ class CardStore:
         try:
             self._client.transact_write_items(TransactItems=actions)
         except _botocore_errors() as exc:
-            raise _transaction_error(exc, actions) from exc
+            raise transaction_error(exc, actions) from exc
 
     def _card_put(self, write: CardWrite) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._cards, "Item": items.card_to_item(write.card)}
@@ -277,26 +245,3 @@ def _idempotency_from_item(item: items.Item) -> IdempotencyRecord:
         request_hash=item["request_hash"]["S"],
         response=json.loads(item["response"]["S"]),
     )
-
-
-def _transaction_error(exc: Exception, actions: list[dict[str, Any]]) -> errors.CardOpsError:
-    """Explain a failed transaction from its cancellation reasons, one per action."""
-    from botocore.exceptions import ClientError
-
-    if not isinstance(exc, ClientError) or (
-        exc.response.get("Error", {}).get("Code") != "TransactionCanceledException"
-    ):
-        return translate_client_error(exc)
-    reasons = exc.response.get("CancellationReasons") or []
-    codes = [reason.get("Code", "None") for reason in reasons]
-    if any(code in UNAVAILABLE_CODES for code in codes):
-        return errors.ServiceUnavailableError()
-    failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
-    if 0 in failed:
-        return errors.AuthFailedError()
-    if any("idempotency_key" in actions[i].get("Put", {}).get("Item", {}) for i in failed):
-        return IdempotencyRaceError()
-    if failed or any(code in CONFLICT_CODES for code in codes):
-        # A card's version moved, or DynamoDB saw a competing transaction: read again, retry.
-        return VersionConflictError()
-    return errors.InternalError()

@@ -1,4 +1,4 @@
-"""Cards, customers and the card lifecycle (SPEC §4) as pure functions.
+"""The card lifecycle (SPEC §4) as pure functions.
 
 Nothing here knows about DynamoDB, Chalice or which channel called: the channel is data. Each
 operation takes the current state and returns a ``Decision``: the cards to write (each with the
@@ -8,17 +8,20 @@ event it produces) or "nothing to change". The store commits a decision in one t
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from typing import Literal
+from dataclasses import replace
+from datetime import date, timedelta
 
 from chalicelib import errors
-
-CardStatus = Literal["active", "locked", "pending_activation", "closed"]
-LockReason = Literal["customer_request", "misplaced", "suspected_fraud"]
-ReplacementReason = Literal["lost", "stolen", "damaged", "expiring"]
-ShippingSpeed = Literal["standard", "expedited"]
-Channel = Literal["api", "mcp", "connect"]
+from chalicelib.domain.model import (
+    Card,
+    CardWrite,
+    Context,
+    Customer,
+    Decision,
+    Event,
+    Lock,
+    Shipping,
+)
 
 #: Business days to deliver a replacement card, by shipping speed.
 DELIVERY_BUSINESS_DAYS: dict[str, int] = {"standard": 5, "expedited": 2}
@@ -27,134 +30,6 @@ FRAUD_UNLOCK_CHANNELS: frozenset[str] = frozenset({"api"})
 #: Reasons for which the old card stops working at once.
 CLOSE_AT_ONCE: frozenset[str] = frozenset({"lost", "stolen"})
 CARD_VALIDITY_YEARS = 4
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """A postal address on file."""
-
-    line1: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-
-    def summary(self) -> str:
-        """Where a card ships, without the street: safe to show and to store on the card."""
-        return f"{self.city}, {self.region}, {self.country}"
-
-
-@dataclass(frozen=True, slots=True)
-class Customer:
-    """A bank customer, as far as card operations need one."""
-
-    customer_id: str
-    first_name: str
-    last_name: str
-    status: str
-    address: Address | None = None
-
-    @property
-    def is_active(self) -> bool:
-        """Only active customers may see or change cards."""
-        return self.status == "active"
-
-
-@dataclass(frozen=True, slots=True)
-class Lock:
-    """Why, through which channel and when a card was locked."""
-
-    reason: str
-    channel: str
-    at: str
-
-
-@dataclass(frozen=True, slots=True)
-class Shipping:
-    """How a replacement card travels."""
-
-    speed: str
-    estimated_delivery: str
-    address_summary: str
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    """A payment card. Only ``last4`` of the number exists anywhere in the system."""
-
-    card_id: str
-    customer_id: str
-    product: str
-    brand: str
-    last4: str
-    expiry: str
-    status: str
-    version: int
-    created_at: str
-    updated_at: str
-    lock: Lock | None = None
-    replacement_for: str | None = None
-    replaced_by: str | None = None
-    closed_reason: str | None = None
-    shipping: Shipping | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Who is asking, through which channel, and when: data the domain records, never branches on
-    except where a rule says so (fraud unlocks)."""
-
-    channel: str
-    actor: str
-    request_id: str
-    now: datetime
-
-    @property
-    def timestamp(self) -> str:
-        """ISO-8601 UTC with a ``Z``, millisecond precision."""
-        return self.now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.now.microsecond // 1000:03d}Z"
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One state change of one card; its ``version`` is the version the change produced."""
-
-    card_id: str
-    version: int
-    type: str
-    from_status: str
-    to_status: str
-    reason: str | None
-    channel: str
-    actor: str
-    request_id: str
-    occurred_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class CardWrite:
-    """A card to write with the event that explains it.
-
-    ``expected_version`` is the version read (``None`` for a card that must not exist yet).
-    """
-
-    card: Card
-    event: Event
-    expected_version: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What an operation decided: the writes (possibly none) and the card to report."""
-
-    card: Card
-    writes: tuple[CardWrite, ...] = field(default_factory=tuple)
-    replaced_card: Card | None = None
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything is to be written."""
-        return bool(self.writes)
 
 
 def _transition(

@@ -1,0 +1,35 @@
+"""Opaque history cursors: where the next page of one card's history starts.
+
+A cursor names its card, so one made for another card (or garbage) is a validation error rather
+than a way to page through someone else's history.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from chalicelib import errors
+
+
+def encode_cursor(card_id: str, version: int) -> str:
+    """An opaque cursor: where the next page of ``card_id``'s history starts."""
+    raw = json.dumps({"c": card_id, "v": version}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, card_id: str) -> int:
+    """Read a cursor back; one made for another card, or garbage, is a validation error."""
+    invalid = errors.ValidationFailedError(details={"cursor": "is not a valid cursor"})
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+    except (ValueError, binascii.Error):
+        raise invalid from None
+    if not isinstance(value, dict) or value.get("c") != card_id:
+        raise invalid
+    version = value.get("v")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise invalid
+    return version
