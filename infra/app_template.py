@@ -19,44 +19,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from chalicelib import schema
-from infra import permissions
-from infra.permissions import FUNCTIONS, MCP_FUNCTIONS, TABLE_LOGICAL_IDS, Function
-
-Json = dict[str, Any]
-NO_VALUE: Json = {"Ref": "AWS::NoValue"}
-PROJECT = "betterbank-card-operations"
-
-#: Per-stage knobs. prod keeps a year of logs (PCI DSS 10.5.1) and its data on stack deletion.
-STAGE_SETTINGS: dict[str, Json] = {
-    "dev": {"log_days": 30, "rate": 50, "burst": 100, "retain": False},
-    "prod": {"log_days": 365, "rate": 500, "burst": 1000, "retain": True},
-}
-
-
-def sub(text: str) -> Json:
-    """``Fn::Sub``."""
-    return {"Fn::Sub": text}
-
-
-def ref(name: str) -> Json:
-    """``Ref``."""
-    return {"Ref": name}
-
-
-def arn_of(logical_id: str) -> Json:
-    """``Fn::GetAtt [id, Arn]``."""
-    return {"Fn::GetAtt": [logical_id, "Arn"]}
-
-
-def _settings(stage: str) -> Json:
-    return STAGE_SETTINGS.get(stage, STAGE_SETTINGS["dev"])
-
-
-def _tags(stage: str) -> list[Json]:
-    return [{"Key": "project", "Value": PROJECT}, {"Key": "stage", "Value": stage}]
+from infra.cfn import Json, alarm_actions, arn_of, ref, stage_settings, sub, tags
+from infra.function_resources import function_resources
+from infra.permissions import FUNCTIONS, MCP_FUNCTIONS, TABLE_LOGICAL_IDS
 
 
 def table_resource(logical: str, stage: str) -> Json:
@@ -66,13 +33,13 @@ def table_resource(logical: str, stage: str) -> Json:
         **request,
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
-        "DeletionProtectionEnabled": _settings(stage)["retain"],
-        "Tags": _tags(stage),
+        "DeletionProtectionEnabled": stage_settings(stage)["retain"],
+        "Tags": tags(stage),
     }
     ttl = schema.TTL_ATTRIBUTES.get(logical)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
-    policy = "Retain" if _settings(stage)["retain"] else "Delete"
+    policy = "Retain" if stage_settings(stage)["retain"] else "Delete"
     return {
         "Type": "AWS::DynamoDB::Table",
         "DeletionPolicy": policy,
@@ -91,174 +58,6 @@ def table_resource(logical: str, stage: str) -> Json:
             }
         },
     }
-
-
-def _dynamodb_statements(function: Function) -> list[Json]:
-    statements: list[Json] = []
-    for number, grant in enumerate(function.grants, start=1):
-        table_arn = arn_of(TABLE_LOGICAL_IDS[grant.table])
-        resource: Json = table_arn
-        if grant.index:
-            table_id = TABLE_LOGICAL_IDS[grant.table]
-            resource = sub(f"${{{table_id}.Arn}}/index/{grant.index}")
-        statements.append(
-            {
-                "Sid": f"DynamoDb{number}",
-                "Effect": "Allow",
-                "Action": list(grant.actions),
-                "Resource": resource,
-            }
-        )
-    return statements
-
-
-def _connect_statements() -> list[Json]:
-    describe = {
-        "Sid": "DescribeContact",
-        "Effect": "Allow",
-        "Action": "connect:DescribeContact",
-        "Resource": sub("${ConnectInstanceArn}/contact/*"),
-    }
-    update = {
-        "Sid": "UpdateSessionData",
-        "Effect": "Allow",
-        "Action": "wisdom:UpdateSessionData",
-        "Resource": sub(
-            "arn:${AWS::Partition}:wisdom:${AWS::Region}:${AWS::AccountId}"
-            ":session/${QConnectAssistantId}/*"
-        ),
-    }
-    return [
-        {"Fn::If": ["HasConnectInstance", describe, NO_VALUE]},
-        {"Fn::If": ["HasQConnectAssistant", update, NO_VALUE]},
-    ]
-
-
-def role_policy(function: Function) -> Json:
-    """The one inline policy of a function's role."""
-    statements: list[Json] = [
-        {
-            "Sid": "WriteOwnLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": arn_of(f"{function.logical_id}LogGroup"),
-        },
-        {
-            "Sid": "VpcNetworkInterfaces",
-            "Effect": "Allow",
-            "Action": list(permissions.ENI_ACTIONS),
-            "Resource": "*",
-        },
-        *_dynamodb_statements(function),
-    ]
-    if function.connect:
-        statements.extend(_connect_statements())
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
-def _vpc_config(stage: str) -> Json:
-    def imported(name: str) -> Json:
-        return {"Fn::ImportValue": f"betterbank-vpc-{stage}-{name}"}
-
-    return {
-        "SubnetIds": [imported("PrivateSubnet1"), imported("PrivateSubnet2")],
-        "SecurityGroupIds": [imported("LambdaSecurityGroup")],
-    }
-
-
-FUNCTION_SKIPS: list[Json] = [
-    {
-        "id": "CKV_AWS_116",
-        "comment": "No DLQ: every caller invokes synchronously (API Gateway, AgentCore Gateway, "
-        "Connect) and gets the error; a DLQ only receives failed asynchronous invocations.",
-    },
-    {
-        "id": "CKV_AWS_173",
-        "comment": "The environment holds table names and log settings only, no secrets; "
-        "Lambda encrypts it at rest with the AWS managed key.",
-    },
-    {
-        "id": "CKV_AWS_115",
-        "comment": "No reserved concurrency: it would carve capacity out of the account pool "
-        "and turn bursts into throttles; API Gateway stage throttling bounds the load.",
-    },
-]
-
-
-ROLE_ENI_SKIP: Json = {
-    "id": "CKV_AWS_111",
-    "comment": "The only writes on Resource * are the six EC2 network-interface actions Lambda "
-    "needs to attach the function to the VPC (as AWSLambdaVPCAccessExecutionRole grants them); "
-    "every DynamoDB and logs write is scoped to this stage's ARNs.",
-}
-
-
-def function_resources(function: Function, stage: str) -> dict[str, Json]:
-    """What the merge adds to one function: name, VPC, table refs, role, log group, alarm."""
-    name = function.function_name(stage)
-    env = {env: ref(TABLE_LOGICAL_IDS[logical]) for logical, (env, _) in schema.TABLES.items()}
-    return {
-        function.logical_id: {
-            "Properties": {
-                "FunctionName": name,
-                "VpcConfig": _vpc_config(stage),
-                "Environment": {"Variables": env},
-            },
-            "Metadata": {"checkov": {"skip": FUNCTION_SKIPS}},
-        },
-        function.role_logical_id: {
-            "Properties": {
-                "RoleName": function.role_name(stage),
-                "Description": f"Least-privilege execution role of {name}",
-                "Policies": [
-                    {"PolicyName": "least-privilege", "PolicyDocument": role_policy(function)}
-                ],
-                "Tags": _tags(stage),
-            },
-            "Metadata": {"checkov": {"skip": [ROLE_ENI_SKIP]}},
-        },
-        f"{function.logical_id}LogGroup": {
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Delete",
-            "UpdateReplacePolicy": "Delete",
-            "Properties": {
-                "LogGroupName": f"/aws/lambda/{name}",
-                "RetentionInDays": _settings(stage)["log_days"],
-            },
-            "Metadata": {
-                "checkov": {
-                    "skip": [
-                        {
-                            "id": "CKV_AWS_158",
-                            "comment": "CloudWatch Logs encrypts every log group; our logs "
-                            "carry no card numbers, CVVs, PINs or contact details (SPEC §3).",
-                        }
-                    ]
-                }
-            },
-        },
-        f"{function.logical_id}ErrorsAlarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmName": f"{name}-errors",
-                "AlarmDescription": f"{name} raised more than 5 errors in 5 minutes",
-                "Namespace": "AWS/Lambda",
-                "MetricName": "Errors",
-                "Dimensions": [{"Name": "FunctionName", "Value": ref(function.logical_id)}],
-                "Statistic": "Sum",
-                "Period": 300,
-                "EvaluationPeriods": 1,
-                "Threshold": 5,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-                "AlarmActions": _alarm_actions(),
-            },
-        },
-    }
-
-
-def _alarm_actions() -> Json:
-    return {"Fn::If": ["HasAlarmTopic", [ref("AlarmTopicArn")], NO_VALUE]}
 
 
 def throttle_alarm(logical: str, stage: str) -> Json:
@@ -300,7 +99,7 @@ def throttle_alarm(logical: str, stage: str) -> Json:
             "Threshold": 0,
             "ComparisonOperator": "GreaterThanThreshold",
             "TreatMissingData": "notBreaching",
-            "AlarmActions": _alarm_actions(),
+            "AlarmActions": alarm_actions(),
         },
     }
 
@@ -347,7 +146,7 @@ def gateway_role(stage: str) -> Json:
                     },
                 }
             ],
-            "Tags": _tags(stage),
+            "Tags": tags(stage),
         },
     }
 
@@ -416,7 +215,7 @@ API_SKIPS: list[Json] = [
 
 def rest_api(stage: str) -> Json:
     """Stage-wide throttling on the REST API; IAM auth comes from app.py's IAMAuthorizer."""
-    settings = _settings(stage)
+    settings = stage_settings(stage)
     return {
         "Metadata": {"checkov": {"skip": API_SKIPS}},
         "Properties": {
