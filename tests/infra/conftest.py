@@ -77,3 +77,8 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Packag
         return cache[stage]
 
     return get
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker these tests use (also registered by tests/conftest.py)."""
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
