@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalice.app import IAMAuthorizer
+
 from chalicelib import rest
 from chalicelib.http_app import CardOperationsApp
 from chalicelib.models import (
@@ -21,6 +23,9 @@ from chalicelib.runtime import card_service
 from chalicelib.service import WriteCommand
 
 # Powertools owns logging (JSON lines); Chalice adding its own handler would print twice.
+#: Deployed stages require SigV4 (IAM) on every route; ``chalice local`` does not enforce it.
+IAM = IAMAuthorizer()
+
 app = CardOperationsApp(app_name="betterbank-card-operations", configure_logs=False)
 
 
@@ -35,7 +40,7 @@ def _command(operation: str, body: Any, params: dict[str, Any]) -> WriteCommand:
     )
 
 
-@app.route("/v1/cards/lock", methods=["POST"])
+@app.route("/v1/cards/lock", methods=["POST"], authorizer=IAM)
 @rest.api_operation
 def lock_card() -> dict[str, Any]:
     """Lock a card."""
@@ -44,7 +49,7 @@ def lock_card() -> dict[str, Any]:
     return card_service().lock_card(command, rest.caller())
 
 
-@app.route("/v1/cards/unlock", methods=["POST"])
+@app.route("/v1/cards/unlock", methods=["POST"], authorizer=IAM)
 @rest.api_operation
 def unlock_card() -> dict[str, Any]:
     """Unlock a card."""
@@ -52,7 +57,7 @@ def unlock_card() -> dict[str, Any]:
     return card_service().unlock_card(_command("unlock", body, {}), rest.caller())
 
 
-@app.route("/v1/cards/request-new", methods=["POST"])
+@app.route("/v1/cards/request-new", methods=["POST"], authorizer=IAM)
 @rest.api_operation
 def request_new_card() -> dict[str, Any]:
     """Order a replacement card."""
@@ -61,7 +66,7 @@ def request_new_card() -> dict[str, Any]:
     return card_service().request_new_card(_command("request_new", body, params), rest.caller())
 
 
-@app.route("/v1/cards/activate", methods=["POST"])
+@app.route("/v1/cards/activate", methods=["POST"], authorizer=IAM)
 @rest.api_operation
 def activate_card() -> dict[str, Any]:
     """Activate a replacement card."""
@@ -69,14 +74,14 @@ def activate_card() -> dict[str, Any]:
     return card_service().activate_card(_command("activate", body, {}), rest.caller())
 
 
-@app.route("/v1/customers/{customer_id}/cards", methods=["GET"])
+@app.route("/v1/customers/{customer_id}/cards", methods=["GET"], authorizer=IAM)
 @rest.api_operation
 def list_cards(customer_id: str) -> dict[str, Any]:
     """List a customer's cards."""
     return card_service().list_cards(rest.path_customer_id(customer_id), rest.caller())
 
 
-@app.route("/v1/customers/{customer_id}/cards/{card_id}/events", methods=["GET"])
+@app.route("/v1/customers/{customer_id}/cards/{card_id}/events", methods=["GET"], authorizer=IAM)
 @rest.api_operation
 def card_history(customer_id: str, card_id: str) -> dict[str, Any]:
     """A card's history, newest first."""
@@ -85,20 +90,20 @@ def card_history(customer_id: str, card_id: str) -> dict[str, Any]:
     return card_service().card_history(ref.customer_id, ref.card_id, rest.caller(), limit, cursor)
 
 
-@app.route("/health", methods=["GET"])
+@app.route("/health", methods=["GET"], authorizer=IAM)
 @rest.api_operation
 def health() -> dict[str, Any]:
     """Liveness: answers without touching the database."""
     return {"status": "ok"}
 
 
-@app.route("/openapi.json", methods=["GET"])
+@app.route("/openapi.json", methods=["GET"], authorizer=IAM)
 def openapi() -> Any:
     """The OpenAPI 3.1 document, generated from the pydantic models."""
     return rest.openapi_response()
 
 
-@app.route("/mcp", methods=["POST", "GET", "DELETE"], content_types=["*/*"])
+@app.route("/mcp", methods=["POST", "GET", "DELETE"], content_types=["*/*"], authorizer=IAM)
 def mcp_http() -> Any:
     """MCP Streamable HTTP (stateless, JSON responses) serving every tool."""
     from mcp_handlers.http import handle_http
