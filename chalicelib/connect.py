@@ -20,22 +20,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from chalicelib.connect_caller import CustomerDirectory, find_caller
 from chalicelib.connect_models import (
     ConnectStatus,
     ContactFlowEvent,
     FlowResult,
     SessionRef,
     instance_id_of,
-    is_customer_id,
-    normalise_phone,
     parse_event,
     parse_session_arn,
 )
 from chalicelib.connect_session_data import CallerProfile, session_data
 from chalicelib.deadline import Deadline, DeadlineExceededError
-from chalicelib.domain import Card, Customer
 from chalicelib.errors import CardOpsError
 from chalicelib.observability import emit_outcome, get_logger
 
@@ -49,19 +47,6 @@ RETURN_RESERVE_SECONDS = 0.5
 SDK_LOGGERS = ("botocore", "boto3", "urllib3")
 
 
-class CustomerDirectory(Protocol):
-    """The reads this use case needs (``chalicelib.store.CardStore`` provides them)."""
-
-    def get_customer(self, customer_id: str) -> Customer | None:
-        """One customer by id, or ``None``."""
-
-    def customers_with_phone(self, phone: str) -> list[Customer]:
-        """Customers whose phone on file is ``phone`` (E.164)."""
-
-    def cards_of(self, customer_id: str) -> list[Card]:
-        """Every card of a customer."""
-
-
 @dataclass(frozen=True, slots=True)
 class ConnectDependencies:
     """What the use case talks to: built once per process by ``chalicelib.runtime``."""
@@ -72,39 +57,11 @@ class ConnectDependencies:
 
 
 @dataclass(frozen=True, slots=True)
-class CallerKey:
-    """How the caller is identified: a customer id (``None`` if malformed) or a phone number."""
-
-    source: str
-    customer_id: str | None = None
-    phone: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class SessionLookup:
     """The session to write to, or why there is none."""
 
     ref: SessionRef | None
     failure: ConnectStatus = "SESSION_NOT_FOUND"
-
-
-def identify_caller(event: ContactFlowEvent) -> CallerKey | None:
-    """The first identification present: flow parameter, contact attribute, caller's number.
-
-    An id given explicitly is authoritative: a malformed or unknown one is "not found" rather
-    than a fall-back to the phone number, which could belong to someone else in the household.
-    """
-    for source, value in (
-        ("parameter", event.parameter("customerId")),
-        ("attribute", event.attribute("customerId")),
-    ):
-        if value is not None:
-            return CallerKey(source, customer_id=value if is_customer_id(value) else None)
-    endpoint = event.contact.CustomerEndpoint
-    if endpoint is None or endpoint.Type not in (None, "TELEPHONE_NUMBER"):
-        return None
-    phone = normalise_phone(endpoint.Address)
-    return CallerKey("phone", phone=phone) if phone else None
 
 
 def _soft_failures() -> tuple[type[Exception], ...]:
@@ -139,7 +96,7 @@ class SessionContextUpdater:
         """Run the use case; every failure becomes a status."""
         session = self._start_session_lookup(event, deadline)
         try:
-            profile = deadline.run(lambda: self._find_caller(event))
+            profile = deadline.run(lambda: find_caller(self._directory, event, self._log))
         except _soft_failures() as exc:
             self._log.warning("caller lookup failed", extra={"error": _error_code(exc)})
             return FlowResult("ERROR")
@@ -157,35 +114,6 @@ class SessionContextUpdater:
             card_count=profile.card_count,
             session_updated=status == "OK",
         )
-
-    # -- the caller ------------------------------------------------------------------------------
-
-    def _find_caller(self, event: ContactFlowEvent) -> CallerProfile | None:
-        key = identify_caller(event)
-        customer = self._lookup(key) if key is not None else None
-        self._log.info(
-            "caller lookup",
-            extra={
-                "source": key.source if key else "none",
-                "found": customer is not None,
-                "customer_id": customer.customer_id if customer else None,
-            },
-        )
-        if customer is None:
-            return None
-        return CallerProfile.of(customer, self._directory.cards_of(customer.customer_id))
-
-    def _lookup(self, key: CallerKey) -> Customer | None:
-        """The active customer behind ``key``; several customers on one number is nobody."""
-        if key.customer_id is not None:
-            customer = self._directory.get_customer(key.customer_id)
-        elif key.phone is not None:
-            self._log.info("phone lookup")  # never the number itself
-            matches = self._directory.customers_with_phone(key.phone)
-            customer = matches[0] if len(matches) == 1 else None
-        else:
-            customer = None
-        return customer if customer is not None and customer.is_active else None
 
     # -- the session -----------------------------------------------------------------------------
 

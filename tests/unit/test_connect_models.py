@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.connect import identify_caller
+from chalicelib.connect_caller import identify_caller
 from chalicelib.connect_models import (
     FlowResult,
     instance_id_of,
