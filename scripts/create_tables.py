@@ -48,10 +48,12 @@ def _wait_active(client: Any, name: str) -> None:
         delay = min(delay * 2, 5.0)
 
 
-def _ensure_ttl(client: Any, name: str, attribute: str) -> None:
-    described = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-    if described.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-        return
+def _ensure_ttl(client: Any, name: str, attribute: str, known_new: bool) -> None:
+    """Enable TTL unless it is on already (asking costs a call we skip for a new table)."""
+    if not known_new:
+        described = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if described.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            return
     client.update_time_to_live(
         TableName=name,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute},
@@ -64,16 +66,20 @@ def create_tables(client: Any, names: dict[str, str]) -> dict[str, bool]:
     Returns ``{table: created}``: ``False`` for a table that already existed.
     """
     created: dict[str, bool] = {}
+    active: set[str] = set()
     for logical, name in logical_names(names).items():
         try:
-            client.create_table(**create_table_request(logical, name))
+            response = client.create_table(**create_table_request(logical, name))
             created[name] = True
+            if response["TableDescription"]["TableStatus"] == "ACTIVE":  # DynamoDB Local
+                active.add(name)
         except client.exceptions.ResourceInUseException:
             created[name] = False
     for logical, name in logical_names(names).items():
-        _wait_active(client, name)
+        if name not in active:
+            _wait_active(client, name)
         if logical in TTL_ATTRIBUTES:
-            _ensure_ttl(client, name, TTL_ATTRIBUTES[logical])
+            _ensure_ttl(client, name, TTL_ATTRIBUTES[logical], known_new=created[name])
     return created
 
 

@@ -381,11 +381,17 @@ def cmd_start(args: argparse.Namespace) -> int:
     if os.environ.get("DYNAMODB_ENDPOINT"):
         print(f"DYNAMODB_ENDPOINT is set: using {os.environ['DYNAMODB_ENDPOINT']}, not starting")
         return 0
-    if running_pid(args.cache, args.port) and answers_dynamodb(args.port):
-        print(f"DynamoDB Local is already running on {HOST}:{args.port}")
+    pid = running_pid(args.cache, args.port)
+    if pid is not None:
+        if not answers_dynamodb(args.port, timeout=15.0):
+            raise DynamoDBLocalError(
+                f"DynamoDB Local (pid {pid}) on port {args.port} does not answer: "
+                "run 'make dev-stop' and start again"
+            )
+        print(f"DynamoDB Local is already running on {HOST}:{args.port} (pid {pid})")
         return 0
     if port_in_use(args.port):
-        if answers_dynamodb(args.port):
+        if answers_dynamodb(args.port, timeout=5.0):
             print(f"port {args.port} already serves DynamoDB (not started by us): using it")
             return 0
         raise DynamoDBLocalError(

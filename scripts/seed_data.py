@@ -231,15 +231,16 @@ def remove_leftovers(client: Any, tables: dict[str, str]) -> int:
     return len(card_keys) + len(events) + len(records)
 
 
-def seed(dynamodb: Any, names: dict[str, str]) -> dict[str, int]:
+def seed(dynamodb: Any, names: dict[str, str], fresh_tables: bool = False) -> dict[str, int]:
     """Reset the seed customers' data in the tables ``names`` (``{env var: table}``).
 
-    ``dynamodb`` is a boto3 DynamoDB client or resource. Returns item counts per table written,
+    ``dynamodb`` is a boto3 DynamoDB client or resource. ``fresh_tables=True`` skips looking for
+    leftovers in tables just created (the test fixture). Returns item counts per table written,
     plus ``removed`` for leftovers deleted first.
     """
     client = dynamodb.meta.client if hasattr(dynamodb, "Table") else dynamodb
     tables = logical_names(names)
-    removed = remove_leftovers(client, tables)
+    removed = 0 if fresh_tables else remove_leftovers(client, tables)
     serializer = TypeSerializer()
     written = {"removed": removed}
     for logical, items in [

