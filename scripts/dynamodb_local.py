@@ -395,8 +395,8 @@ def cmd_start(args: argparse.Namespace) -> int:
             print(f"port {args.port} already serves DynamoDB (not started by us): using it")
             return 0
         raise DynamoDBLocalError(
-            f"port {args.port} is taken by another program: stop it, or choose another port "
-            f"(make dev DYNAMODB_LOCAL_PORT=8001)"
+            f"port {args.port} is taken by another program (see 'ss -ltnp'): stop it, "
+            "or use another port"
         )
     db_path = None if args.in_memory else args.db_path.resolve()
     local = DynamoDBLocal(args.port, db_path, args.cache, detach=True).start()
