@@ -1,7 +1,7 @@
-"""Lazy boto3 clients with explicit timeouts and retry budgets.
+"""Lazy AWS SDK clients with explicit timeouts and retry budgets.
 
 botocore's defaults (60 s connect and read timeouts) would let one hung call eat a whole Lambda
-invocation; every client here states its own budget. boto3 is imported on first use only, so
+invocation; every client here states its own budget. botocore is imported on first use only, so
 importing the app stays cheap and side-effect free.
 """
 
@@ -69,14 +69,19 @@ def make_client(
     region: str,
     endpoint_url: str | None = None,
 ) -> Any:
-    """Create a boto3 client for ``service`` with ``budget``; local endpoints get dummy keys."""
-    import boto3
+    """Create a low-level client for ``service`` with ``budget``; local endpoints get dummy keys.
+
+    A boto3 client *is* a botocore client; going through botocore's session directly skips
+    importing boto3 and s3transfer (10-15 ms of every cold start: docs/PERFORMANCE.md), which add
+    resources and S3 transfer helpers this app does not use.
+    """
+    from botocore.session import Session
 
     kwargs: dict[str, Any] = {"region_name": region, "config": budget.config()}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
-    session = boto3.session.Session()
+    session = Session()
     if endpoint_url and session.get_credentials() is None:
         kwargs["aws_access_key_id"] = "local"
         kwargs["aws_secret_access_key"] = "local"  # noqa: S105 - DynamoDB Local ignores keys
-    return session.client(service, **kwargs)
+    return session.create_client(service, **kwargs)

@@ -36,7 +36,14 @@ ShippingSpeed = Literal["standard", "expedited"]
 CardStatus = Literal["active", "locked", "pending_activation", "closed"]
 
 
-class _Strict(BaseModel):
+class _Model(BaseModel):
+    """Every model here builds its validator on first use, not at import: a cold start pays
+    only for the models its first request needs (docs/PERFORMANCE.md)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Strict(_Model):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
@@ -88,7 +95,7 @@ class ListCardsRequest(_Strict):
     customer_id: CustomerId
 
 
-class LockView(BaseModel):
+class LockView(_Model):
     """Why a card is locked."""
 
     reason: LockReason
@@ -96,7 +103,7 @@ class LockView(BaseModel):
     at: str = Field(description="When it was locked (ISO-8601 UTC).")
 
 
-class ShippingView(BaseModel):
+class ShippingView(_Model):
     """How a replacement card travels."""
 
     speed: ShippingSpeed
@@ -104,7 +111,7 @@ class ShippingView(BaseModel):
     address_summary: str = Field(description="City, region and country it ships to.")
 
 
-class CardView(BaseModel):
+class CardView(_Model):
     """A card as every channel shows it: never more of the number than the last four digits."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -125,7 +132,7 @@ class CardView(BaseModel):
     updated_at: str
 
 
-class WriteResult(BaseModel):
+class WriteResult(_Model):
     """The answer to a change: the card after it, and whether anything changed."""
 
     card: CardView
@@ -136,7 +143,7 @@ class WriteResult(BaseModel):
     )
 
 
-class ReplacementPreview(BaseModel):
+class ReplacementPreview(_Model):
     """What requesting a new card would do; nothing has changed yet."""
 
     preview: Literal[True] = True
@@ -148,14 +155,14 @@ class ReplacementPreview(BaseModel):
     message: str
 
 
-class CardList(BaseModel):
+class CardList(_Model):
     """A customer's cards."""
 
     customer_id: str
     cards: list[CardView]
 
 
-class EventView(BaseModel):
+class EventView(_Model):
     """One change in a card's history."""
 
     card_id: str
@@ -170,7 +177,7 @@ class EventView(BaseModel):
     occurred_at: str
 
 
-class EventPage(BaseModel):
+class EventPage(_Model):
     """A page of a card's history, newest first."""
 
     card_id: str
@@ -180,7 +187,7 @@ class EventPage(BaseModel):
     )
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(_Model):
     """Why a request failed."""
 
     code: str
@@ -190,7 +197,7 @@ class ErrorBody(BaseModel):
     details: dict[str, Any] | None = None
 
 
-class ErrorEnvelope(BaseModel):
+class ErrorEnvelope(_Model):
     """Every failed REST response."""
 
     success: Literal[False]
