@@ -48,7 +48,7 @@ def budget_rows(r: Results) -> list[tuple[str, str, str, str, str]]:
         worst = max(trips, key=lambda t: t.count)
         rows.append(
             (
-                f"DynamoDB round trips, operations budgeted {budget} ({len(trips)} cases)",
+                f"DynamoDB round trips, operations budgeted {budget} ({len(trips)} measured)",
                 f"max {worst.count} ({worst.channel}: {worst.operation})",
                 "-",
                 f"<= {budget}",

@@ -68,8 +68,10 @@ def run(label: str, cards: list[str], seconds: float, wire: WireCounter) -> Thro
 
 def throughput(stack: Stack, wire: WireCounter, seconds: float) -> list[Throughput]:
     """Distinct cards at 1, 4 and 16 threads; one hot card at 4 and 16 threads."""
-    cards = stack.add_cards("TP", 16)
-    hot = stack.add_cards("HOT", 1)[0]
-    results = [run("distinct cards", cards[:n], seconds, wire) for n in (1, 4, 16)]
-    results += [run("one hot card", [hot] * n, seconds, wire) for n in (4, 16)]
+    results = [
+        run("distinct cards", stack.add_cards(f"TP{n}X", n), seconds, wire) for n in (1, 4, 16)
+    ]
+    for n in (4, 16):
+        hot = stack.add_cards(f"HOT{n}X", 1)[0]
+        results.append(run("one hot card", [hot] * n, seconds, wire))
     return results
