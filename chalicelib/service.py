@@ -148,36 +148,45 @@ class CardService:
     def _write(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
         key, request_hash = _idempotency(command)
         for attempt in range(COMMIT_ATTEMPTS):
-            snap = self._store.load(command.customer_id, command.card_id, key)
-            if snap.idempotency is not None:
-                if snap.idempotency.request_hash != request_hash:
-                    raise errors.IdempotencyKeyReusedError
-                return snap.idempotency.response
-            _, card = _authorize(snap, command.customer_id)
-            if command.if_match is not None and command.if_match != card.version:
-                raise errors.PreconditionFailedError(details={"current_version": card.version})
-            ctx = self._context(caller)
-            decision = decide(snap, ctx)
-            response = dump(
-                WriteResult,
-                {
-                    "card": decision.card,
-                    "changed": decision.changed,
-                    "replaced_card": decision.replaced_card,
-                },
-            )
-            if not decision.changed:
-                return response
-            record = IdempotencyRecord(key, request_hash, response) if key else None
             try:
-                self._store.commit(
-                    decision.writes, command.customer_id, int(ctx.now.timestamp()), record
-                )
+                return self._attempt(command, caller, decide, key, request_hash)
             except (VersionConflictError, IdempotencyRaceError):
                 self._sleep(_backoff(attempt))
-                continue
-            return response
         raise errors.ConcurrentModificationError
+
+    def _attempt(
+        self,
+        command: WriteCommand,
+        caller: Caller,
+        decide: Decide,
+        key: str | None,
+        request_hash: str,
+    ) -> dict[str, Any]:
+        """Read, decide and commit once; a concurrent writer raises a conflict to retry on."""
+        snap = self._store.load(command.customer_id, command.card_id, key)
+        if snap.idempotency is not None:
+            if snap.idempotency.request_hash != request_hash:
+                raise errors.IdempotencyKeyReusedError
+            return snap.idempotency.response
+        _, card = _authorize(snap, command.customer_id)
+        if command.if_match is not None and command.if_match != card.version:
+            raise errors.PreconditionFailedError(details={"current_version": card.version})
+        ctx = self._context(caller)
+        decision = decide(snap, ctx)
+        response = dump(
+            WriteResult,
+            {
+                "card": decision.card,
+                "changed": decision.changed,
+                "replaced_card": decision.replaced_card,
+            },
+        )
+        if decision.changed:
+            record = IdempotencyRecord(key, request_hash, response) if key else None
+            self._store.commit(
+                decision.writes, command.customer_id, int(ctx.now.timestamp()), record
+            )
+        return response
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import errors, items
+from chalicelib import items
 from chalicelib.domain import Card, CardWrite, Customer, Event
 from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX
 from chalicelib.settings import Settings
@@ -21,7 +21,6 @@ from chalicelib.store_errors import (
 
 EVENT_TTL_SECONDS = 396 * 24 * 3600  # 13 months: PCI DSS 10.5.1 asks for 12
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-BATCH_GET_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,32 +65,28 @@ class CardStore:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def _batch_get(self, keys: dict[str, dict[str, Any]]) -> dict[str, items.Item]:
-        """Consistently read up to one item per table in one round trip, keyed by table."""
-        request = {table: {"Keys": [key], "ConsistentRead": True} for table, key in keys.items()}
-        found: dict[str, items.Item] = {}
-        for _ in range(BATCH_GET_ATTEMPTS):
-            response = self._call("batch_get_item", RequestItems=request)
-            for table, rows in response.get("Responses", {}).items():
-                if rows:
-                    found[table] = rows[0]
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-        raise errors.ServiceUnavailableError()
-
     def load(self, customer_id: str, card_id: str, idempotency_key: str | None = None) -> Snapshot:
-        """Read the customer, the card and the idempotency record together (one round trip)."""
-        keys = {
-            self._customers: {"customer_id": {"S": customer_id}},
-            self._cards: {"card_id": {"S": card_id}},
-        }
+        """Read the customer, the card and the idempotency record together (one round trip).
+
+        ``TransactGetItems``, not ``BatchGetItem``: a batch reads each item on its own, so it can
+        see a card already changed by a transaction whose idempotency record it does not see
+        yet, and answer "replacement already requested" to a retry of that very request. A
+        transactional read sees all of a transaction or none of it.
+        """
+        gets = [
+            {"Get": {"TableName": self._customers, "Key": {"customer_id": {"S": customer_id}}}},
+            {"Get": {"TableName": self._cards, "Key": {"card_id": {"S": card_id}}}},
+        ]
         if idempotency_key is not None:
-            keys[self._idempotency] = {"idempotency_key": {"S": idempotency_key}}
-        found = self._batch_get(keys)
-        customer_item = found.get(self._customers)
-        card_item = found.get(self._cards)
-        idem_item = found.get(self._idempotency)
+            key = {"idempotency_key": {"S": idempotency_key}}
+            gets.append({"Get": {"TableName": self._idempotency, "Key": key}})
+        try:
+            response = self._client.transact_get_items(TransactItems=gets)
+        except _botocore_errors() as exc:
+            raise transaction_error(exc, []) from exc
+        found = [entry.get("Item") for entry in response.get("Responses", [])]
+        found += [None] * (3 - len(found))
+        customer_item, card_item, idem_item = found[:3]
         return Snapshot(
             customer=items.customer_from_item(customer_item) if customer_item else None,
             card=items.card_from_item(card_item) if card_item else None,

@@ -3,11 +3,11 @@
 One table drives both places a policy is written: the roles of the packaged app stack
 (``infra/app_template.py``, stage-scoped ARNs from the stack's own resources) and the static
 ``.chalice/policy-*.json`` files of the ``chalice deploy --stage dev`` quick path. The grants
-follow ``chalicelib/store.py``: a write is one ``BatchGetItem`` (customer, card, idempotency
-record) and one ``TransactWriteItems`` (a ``ConditionCheck`` on the customer, ``Put`` of cards,
-events and the idempotency record); ``TransactWriteItems`` is authorised by those per-item
-actions, so there is no separate action for it. Nothing calls ``UpdateItem``, ``DeleteItem`` or
-``Scan``, so nobody is granted them.
+follow ``chalicelib/store.py``: a write is one ``TransactGetItems`` (customer, card,
+idempotency record) and one ``TransactWriteItems`` (a ``ConditionCheck`` on the customer, ``Put``
+of cards, events and the idempotency record). Transactions are authorised by their per-item
+actions (``GetItem``, ``ConditionCheckItem``, ``PutItem``), so neither has an action of its own.
+Nothing calls ``UpdateItem``, ``DeleteItem`` or ``Scan``, so nobody is granted them.
 """
 
 from __future__ import annotations
@@ -68,10 +68,10 @@ class Function:
 
 #: A write use case: lock, unlock, request-new (also its preview), activate.
 WRITE_GRANTS: Final = (
-    Grant("customers", ("dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem")),
-    Grant("cards", ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem")),
+    Grant("customers", ("dynamodb:ConditionCheckItem", "dynamodb:GetItem")),
+    Grant("cards", ("dynamodb:GetItem", "dynamodb:PutItem")),
     Grant("card_events", ("dynamodb:PutItem",)),
-    Grant("idempotency", ("dynamodb:BatchGetItem", "dynamodb:PutItem")),
+    Grant("idempotency", ("dynamodb:GetItem", "dynamodb:PutItem")),
 )
 
 #: list_cards: the customer, then the customer's cards through customer-index.
@@ -84,12 +84,12 @@ LIST_GRANTS: Final = (
 API_GRANTS: Final = (
     Grant(
         "customers",
-        ("dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem"),
+        ("dynamodb:ConditionCheckItem", "dynamodb:GetItem"),
     ),
-    Grant("cards", ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem")),
+    Grant("cards", ("dynamodb:GetItem", "dynamodb:PutItem")),
     Grant("cards", ("dynamodb:Query",), index="customer-index"),
     Grant("card_events", ("dynamodb:PutItem", "dynamodb:Query")),
-    Grant("idempotency", ("dynamodb:BatchGetItem", "dynamodb:PutItem")),
+    Grant("idempotency", ("dynamodb:GetItem", "dynamodb:PutItem")),
 )
 
 #: The Connect Lambda finds the caller (by id or phone) and counts their cards; it never writes.

@@ -63,7 +63,7 @@ def test_persistent_throttling_is_503_with_retry_after(
 
 def test_a_missing_table_is_a_500_that_names_nothing(api: Api, faults: FaultInjector) -> None:
     faults.on(
-        "BatchGetItem",
+        "TransactGetItems",
         lambda n: aws_error(
             400,
             "ResourceNotFoundException",

@@ -53,7 +53,7 @@ def write(
 def test_writes_take_one_read_and_one_transaction(wire: WireCounter) -> None:
     service = card_service()
     assert wire.measure(write(service, "lock")) == 2
-    assert wire.sent == ["BatchGetItem", "TransactWriteItems"]
+    assert wire.sent == ["TransactGetItems", "TransactWriteItems"]
     assert wire.measure(write(service, "lock")) == 1  # no-op: read only
     assert wire.measure(write(service, "unlock")) == 2
     assert wire.measure(write(service, "request_new", key="k1", reason="damaged")) == 2
@@ -64,7 +64,7 @@ def test_activate_that_closes_the_old_card_takes_three(wire: WireCounter) -> Non
     service = card_service()
     new = write(service, "request_new", reason="damaged")()["card"]["card_id"]
     assert wire.measure(write(service, "activate", card=new)) == 3
-    assert wire.sent == ["BatchGetItem", "GetItem", "TransactWriteItems"]
+    assert wire.sent == ["TransactGetItems", "GetItem", "TransactWriteItems"]
     assert wire.measure(write(service, "activate", card=new)) == 1
 
 
