@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib import schema
+from chalicelib.settings import Settings
 from infra import app_template, chalice_policies
 from infra.permissions import FUNCTIONS
 from scripts import check_template
@@ -23,12 +24,23 @@ def test_config_turns_off_generated_policies() -> None:
     assert CONFIG["app_name"] == "betterbank-card-operations"
 
 
-@pytest.mark.parametrize("stage", ["local", "dev", "prod"])
+@pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_every_stage_names_its_own_tables(stage: str) -> None:
     env = CONFIG["stages"][stage]["environment_variables"]
     for variable, table in schema.table_names(stage).items():
         assert env[variable] == table
-    assert ("DYNAMODB_ENDPOINT" in env) is (stage == "local")
+    assert "DYNAMODB_ENDPOINT" not in env
+
+
+def test_local_stage_leaves_tables_and_endpoint_to_the_shell() -> None:
+    """``chalice local`` lets the stage config win over the shell: the local stage sets no table
+    or endpoint, so ``make dev`` (and a user's ``DYNAMODB_ENDPOINT``) decide, and the settings'
+    defaults are the local table names."""
+    env = CONFIG["stages"]["local"]["environment_variables"]
+    assert not set(schema.table_names("local")) & set(env)
+    assert "DYNAMODB_ENDPOINT" not in env
+    defaults = Settings.from_environ({})
+    assert defaults.customers_table == schema.table_name("customers", "local")
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
