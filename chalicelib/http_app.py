@@ -81,6 +81,7 @@ def _http_request(event: dict[str, Any], request_id: str) -> HttpRequest:
         query=query,
         body=body if isinstance(body, str) else None,
         actor=str(actor),
+        method=str(event["requestContext"].get("httpMethod") or "GET").upper(),
     )
 
 

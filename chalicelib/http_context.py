@@ -20,6 +20,7 @@ class HttpRequest:
     query: dict[str, str]
     body: str | None
     actor: str
+    method: str = "GET"
 
 
 _current = threading.local()

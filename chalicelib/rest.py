@@ -24,6 +24,7 @@ from chalicelib.http_context import current_http as current_http  # noqa: PLC041
 from chalicelib.models import IDEMPOTENCY_KEY_PATTERN, CardRef, ListCardsRequest
 from chalicelib.observability import get_logger
 from chalicelib.service import Caller
+from chalicelib.validation import field_errors
 
 MAX_BODY_BYTES = 16 * 1024
 RETRY_AFTER_SECONDS = "1"
@@ -101,20 +102,6 @@ def api_operation(view: Callable[..., dict[str, Any]]) -> Callable[..., Response
             return envelope_error(errors.InternalError(), request_id)
 
     return wrapper
-
-
-def field_errors(exc: PydanticValidationError, known: set[str]) -> list[dict[str, str]]:
-    """Pydantic errors as ``{field, issue}`` without echoing any input (unknown field names
-    included: a client may have sent a card number as a key)."""
-    result = []
-    for error in exc.errors(include_input=False, include_url=False):
-        loc = [str(part) for part in error["loc"]]
-        name = ".".join(loc) if loc and loc[0] in known else "body"
-        issue = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        if error["type"] == "json_invalid":
-            issue = "is not valid JSON"
-        result.append({"field": name, "issue": issue})
-    return result
 
 
 def parse_body(model: type[M]) -> M:

@@ -1,0 +1,179 @@
+"""A stateless JSON-RPC 2.0 dispatcher for both eras of MCP.
+
+Handshake era (2024-11-05 … 2025-11-25): ``initialize`` negotiates a version, then
+``notifications/initialized``, ``ping``, ``tools/list``, ``tools/call``. Stateless 2026-07-28:
+no handshake; ``server/discover`` advertises versions and every request names its version in
+``params._meta``. The server keeps no session either way, so any Lambda instance can answer any
+message. Protocol mistakes are JSON-RPC errors; business refusals are tool results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.service import Caller
+from mcp_handlers.tools import TOOLS_BY_NAME, call_tool, tool_definitions
+
+HANDSHAKE_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
+STATELESS_VERSIONS = ("2026-07-28",)
+SUPPORTED_VERSIONS = STATELESS_VERSIONS + HANDSHAKE_VERSIONS
+DEFAULT_HTTP_VERSION = "2025-03-26"  # what a missing MCP-Protocol-Version header means
+VERSION_META = "io.modelcontextprotocol/protocolVersion"
+SERVER_INFO = {"name": "betterbank-card-operations", "version": "1.0.0"}
+INSTRUCTIONS = (
+    "Card operations for BetterBank customers. Start with list_cards to find the card the "
+    "customer means; confirm brand and last four digits before any change. Replacement cards "
+    "are ordered in two steps: preview (confirm=false), then confirm=true once the customer "
+    "agrees. Card numbers are never available: do not ask customers for them."
+)
+CAPABILITIES = {"tools": {"listChanged": False}}
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+UNSUPPORTED_VERSION = -32022
+
+
+class RpcError(Exception):
+    """A JSON-RPC error to answer with."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_error(self) -> dict[str, Any]:
+        """The ``error`` member of the response."""
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """Where a message came from: the tools it may see, who called, the transport's version."""
+
+    tools: tuple[str, ...]
+    caller: Caller
+    transport_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The JSON-RPC answer (``None`` for a notification) and the HTTP status it deserves."""
+
+    body: dict[str, Any] | list[dict[str, Any]] | None
+    status: int = 200
+
+
+def error_response(request_id: Any, error: RpcError) -> dict[str, Any]:
+    """A JSON-RPC error response."""
+    return {"jsonrpc": "2.0", "id": request_id, "error": error.to_error()}
+
+
+def _status_of(error: RpcError) -> int:
+    return 400 if error.code in {PARSE_ERROR, INVALID_REQUEST, UNSUPPORTED_VERSION} else 200
+
+
+def dispatch(message: Any, exchange: Exchange) -> Reply:
+    """Answer one JSON-RPC message or a batch (batches exist only in 2025-03-26)."""
+    if isinstance(message, list):
+        return _dispatch_batch(message, exchange)
+    request_id = message.get("id") if isinstance(message, dict) else None
+    try:
+        result = _handle(message, exchange)
+    except RpcError as exc:
+        return Reply(error_response(request_id, exc), _status_of(exc))
+    if result is None:
+        return Reply(None, 202)
+    return Reply({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+
+def _dispatch_batch(batch: list[Any], exchange: Exchange) -> Reply:
+    version = exchange.transport_version or DEFAULT_HTTP_VERSION
+    if version != "2025-03-26" or not batch:
+        error = RpcError(INVALID_REQUEST, "Batches are only supported in protocol 2025-03-26.")
+        return Reply(error_response(None, error), 400)
+    answers = [dispatch(item, exchange).body for item in batch if not isinstance(item, list)]
+    bodies = [body for body in answers if isinstance(body, dict)]
+    return Reply(bodies or None, 200 if bodies else 202)
+
+
+def _handle(message: Any, exchange: Exchange) -> dict[str, Any] | None:
+    """The result of a request, or ``None`` for a notification."""
+    if not isinstance(message, dict):
+        raise RpcError(INVALID_REQUEST, "A JSON-RPC message must be an object.")
+    if message.get("jsonrpc", "2.0") != "2.0":
+        raise RpcError(INVALID_REQUEST, 'Only JSON-RPC "2.0" is supported.')
+    method = message.get("method")
+    if not isinstance(method, str):
+        raise RpcError(INVALID_REQUEST, "The message has no method.")
+    params = message.get("params")
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise RpcError(INVALID_PARAMS, "params must be an object.")
+    if "id" not in message:
+        return None  # notifications (initialized, cancelled, …) need no answer
+    version = _request_version(params, exchange)
+    result = _method_result(method, params, exchange)
+    if version in STATELESS_VERSIONS:
+        result.setdefault("resultType", "complete")
+        result["_meta"] = {"io.modelcontextprotocol/serverInfo": SERVER_INFO}
+        if method in {"server/discover", "tools/list"}:
+            result.update(ttlMs=0, cacheScope="private")
+    return result
+
+
+def _request_version(params: dict[str, Any], exchange: Exchange) -> str | None:
+    """The version this request speaks: ``_meta`` (2026-07-28), else the transport's."""
+    meta = params.get("_meta")
+    requested = meta.get(VERSION_META) if isinstance(meta, dict) else None
+    if requested is None:
+        return exchange.transport_version
+    if requested not in SUPPORTED_VERSIONS:
+        data = {"supported": list(SUPPORTED_VERSIONS), "requested": str(requested)}
+        raise RpcError(UNSUPPORTED_VERSION, "Unsupported protocol version.", data)
+    if exchange.transport_version not in {None, requested}:
+        raise RpcError(INVALID_REQUEST, "The _meta protocol version differs from the header.")
+    return str(requested)
+
+
+def _method_result(method: str, params: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
+    if method == "initialize":
+        asked = params.get("protocolVersion")
+        version = asked if asked in HANDSHAKE_VERSIONS else HANDSHAKE_VERSIONS[0]
+        return {
+            "protocolVersion": version,
+            "capabilities": CAPABILITIES,
+            "serverInfo": SERVER_INFO,
+            "instructions": INSTRUCTIONS,
+        }
+    if method == "ping":
+        return {}
+    if method == "server/discover":
+        return {
+            "supportedVersions": list(SUPPORTED_VERSIONS),
+            "capabilities": CAPABILITIES,
+            "instructions": INSTRUCTIONS,
+        }
+    if method == "tools/list":
+        return {"tools": tool_definitions(exchange.tools)}
+    if method == "tools/call":
+        return _call(params, exchange)
+    raise RpcError(METHOD_NOT_FOUND, "Method not found.")
+
+
+def _call(params: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
+    name = params.get("name")
+    if not isinstance(name, str) or name not in exchange.tools:
+        raise RpcError(INVALID_PARAMS, "Unknown tool.")
+    arguments = params.get("arguments", {})
+    if not isinstance(arguments, dict):
+        raise RpcError(INVALID_PARAMS, "arguments must be an object.")
+    return call_tool(TOOLS_BY_NAME[name], arguments, exchange.caller).as_call_result()

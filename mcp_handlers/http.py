@@ -1,0 +1,85 @@
+"""``POST /mcp``: MCP Streamable HTTP, stateless, answering with JSON (never SSE).
+
+No session id is issued: every message is answered on its own, so any Lambda instance can serve
+any client. Notifications get 202 with no body; GET and DELETE get 405 (no server-initiated
+stream, no session to end).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.http_context import HttpRequest
+from chalicelib.service import Caller
+from mcp_handlers.dispatch import (
+    DEFAULT_HTTP_VERSION,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    SUPPORTED_VERSIONS,
+    UNSUPPORTED_VERSION,
+    Exchange,
+    RpcError,
+    dispatch,
+    error_response,
+)
+from mcp_handlers.tools import TOOLS_BY_NAME
+
+MAX_BODY_BYTES = 1024 * 1024
+ALL_TOOLS = tuple(TOOLS_BY_NAME)
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(
+        body=json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def _rpc_error(status: int, code: int, message: str, data: Any = None) -> Response:
+    return _json(status, error_response(None, RpcError(code, message, data)))
+
+
+def _accepts_json(accept: str | None) -> bool:
+    if not accept:
+        return True
+    kinds = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return bool(kinds & {"application/json", "application/*", "*/*"})
+
+
+def _transport_problem(request: HttpRequest) -> Response | None:
+    """A reason to refuse the request before reading it, if there is one."""
+    if request.method != "POST":
+        return Response(body="", status_code=405, headers={"Allow": "POST"})
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return _rpc_error(415, INVALID_REQUEST, "Content-Type must be application/json.")
+    if not _accepts_json(request.headers.get("accept")):
+        return _rpc_error(406, INVALID_REQUEST, "Accept must include application/json.")
+    version = request.headers.get("mcp-protocol-version")
+    if version is not None and version not in SUPPORTED_VERSIONS:
+        data = {"supported": list(SUPPORTED_VERSIONS), "requested": version[:64]}
+        return _rpc_error(400, UNSUPPORTED_VERSION, "Unsupported protocol version.", data)
+    if len((request.body or "").encode()) > MAX_BODY_BYTES:
+        return _rpc_error(413, INVALID_REQUEST, "The request body is too large.")
+    return None
+
+
+def handle_http(request: HttpRequest) -> Response:
+    """Answer one Streamable HTTP request carrying a JSON-RPC message (or a 2025-03-26 batch)."""
+    problem = _transport_problem(request)
+    if problem is not None:
+        return problem
+    try:
+        message = json.loads(request.body or "")
+    except ValueError:
+        return _rpc_error(400, PARSE_ERROR, "Parse error.")
+    version = request.headers.get("mcp-protocol-version") or DEFAULT_HTTP_VERSION
+    caller = Caller(channel="mcp", actor="mcp-http", request_id=request.request_id)
+    reply = dispatch(message, Exchange(ALL_TOOLS, caller, version))
+    if reply.body is None:
+        return Response(body="", status_code=202, headers={})
+    return _json(reply.status, reply.body)

@@ -1,0 +1,113 @@
+"""The MCP tool Lambdas: each serves its own tool, to three kinds of caller.
+
+1. Amazon Bedrock AgentCore Gateway (Lambda target): the event is the tool's arguments and
+   ``context.client_context.custom["bedrockAgentCoreToolName"]`` is ``TARGET___tool``. The
+   gateway wraps whatever JSON we return into one text block for the agent and does not read a
+   ``statusCode``/``body`` envelope, so we return the structured result itself, or
+   ``{"error": {code, message, retryable, request_id}}`` for a refusal.
+2. JSON-RPC in an API-Gateway-style body (``{"body": "{...}"}``), as operators test with
+   ``aws lambda invoke``: answered as ``{statusCode, headers, body}``.
+3. A bare JSON-RPC object: answered with the bare JSON-RPC response.
+
+Nothing raises: an exception here would reach the agent as a generic internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from chalicelib import errors
+from chalicelib.observability import get_logger
+from chalicelib.service import Caller
+from mcp_handlers.dispatch import (
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    Exchange,
+    RpcError,
+    dispatch,
+    error_response,
+)
+from mcp_handlers.tools import TOOLS_BY_NAME, call_tool, refusal
+
+MAX_BODY_BYTES = 1024 * 1024
+TOOL_NAME_KEY = "bedrockAgentCoreToolName"
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def _custom_context(context: Any) -> dict[str, Any]:
+    client_context = getattr(context, "client_context", None)
+    custom = getattr(client_context, "custom", None)
+    return custom if isinstance(custom, dict) else {}
+
+
+def _request_id(context: Any) -> str:
+    aws_request_id = getattr(context, "aws_request_id", None)
+    return aws_request_id if isinstance(aws_request_id, str) else str(uuid.uuid4())
+
+
+def _actor(custom: dict[str, Any]) -> str:
+    gateway = custom.get("bedrockAgentCoreGatewayId")
+    target = custom.get("bedrockAgentCoreTargetId")
+    if isinstance(gateway, str) and isinstance(target, str):
+        return f"agentcore:{gateway[:64]}/{target[:64]}"
+    return "mcp"
+
+
+def handle_lambda_event(tool_name: str, event: Any, context: Any) -> Any:
+    """Serve one invocation of ``tool_name``'s Lambda, whatever shape the event has."""
+    custom = _custom_context(context)
+    caller = Caller(channel="mcp", actor=_actor(custom), request_id=_request_id(context))
+    try:
+        if TOOL_NAME_KEY in custom:
+            return _gateway_call(tool_name, str(custom[TOOL_NAME_KEY]), event, caller)
+        if isinstance(event, dict) and "body" in event:
+            return _body_call(tool_name, event["body"], caller)
+        if isinstance(event, dict | list) and _looks_like_jsonrpc(event):
+            return dispatch(event, Exchange((tool_name,), caller)).body
+        return _gateway_call(tool_name, tool_name, event, caller)
+    except Exception:
+        get_logger().exception("mcp lambda failed", extra={"request_id": caller.request_id})
+        return refusal(errors.InternalError(), caller.request_id).data
+
+
+def _looks_like_jsonrpc(event: dict[str, Any] | list[Any]) -> bool:
+    if isinstance(event, list):
+        return True
+    return "method" in event or "jsonrpc" in event
+
+
+def _gateway_call(tool_name: str, qualified: str, event: Any, caller: Caller) -> dict[str, Any]:
+    """AgentCore Gateway: ``TARGET___tool`` (targets cannot contain ``_``: split on the first)."""
+    requested = qualified.split("___", 1)[1] if "___" in qualified else qualified
+    if requested != tool_name:
+        unknown = errors.ValidationFailedError(
+            f"This function serves the {tool_name} tool only.",
+            details={"tool": "unknown tool for this target"},
+        )
+        return refusal(unknown, caller.request_id).data
+    return call_tool(TOOLS_BY_NAME[tool_name], event, caller).data
+
+
+def _body_call(tool_name: str, body: Any, caller: Caller) -> dict[str, Any]:
+    """JSON-RPC carried in an API-Gateway-style ``body`` string."""
+    if isinstance(body, dict | list):
+        message = body
+    elif not isinstance(body, str) or len(body.encode()) > MAX_BODY_BYTES:
+        return _http(400, error_response(None, RpcError(INVALID_REQUEST, "Invalid request.")))
+    else:
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return _http(400, error_response(None, RpcError(PARSE_ERROR, "Parse error.")))
+    reply = dispatch(message, Exchange((tool_name,), caller))
+    return _http(reply.status, reply.body)
+
+
+def _http(status: int, body: Any) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": JSON_HEADERS,
+        "body": "" if body is None else json.dumps(body, separators=(",", ":")),
+    }

@@ -1,0 +1,265 @@
+"""The five card tools: generated from the REST API's pydantic models, run through its service.
+
+A tool's input schema, validation and descriptions come from ``chalicelib.models`` plus the two
+MCP-only arguments (``idempotency_key`` on writes, ``confirm`` on ``request_new_card``); its
+output schema from the result models. Refusals are results an agent can read, never exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from chalicelib import errors, models
+from chalicelib.runtime import card_service
+from chalicelib.service import Caller, WriteCommand
+from chalicelib.validation import field_errors
+
+IdempotencyKey = Field(
+    default=None,
+    pattern=models.IDEMPOTENCY_KEY_PATTERN,
+    description=(
+        "Optional. A unique string for this request (e.g. a UUID). Retrying with the same key "
+        "returns the first answer instead of applying the change twice."
+    ),
+)
+
+
+class LockCardArgs(models.LockCardRequest):
+    """Arguments of ``lock_card``."""
+
+    idempotency_key: str | None = IdempotencyKey
+
+
+class UnlockCardArgs(models.UnlockCardRequest):
+    """Arguments of ``unlock_card``."""
+
+    idempotency_key: str | None = IdempotencyKey
+
+
+class ActivateCardArgs(models.ActivateCardRequest):
+    """Arguments of ``activate_card``."""
+
+    idempotency_key: str | None = IdempotencyKey
+
+
+class RequestNewCardArgs(models.RequestNewCardRequest):
+    """Arguments of ``request_new_card``."""
+
+    idempotency_key: str | None = IdempotencyKey
+    confirm: bool = Field(
+        default=False,
+        description=(
+            "false (default): only preview what would happen, changing nothing. true: order the "
+            "card. Call with true only after the customer has agreed to the preview."
+        ),
+    )
+
+
+Runner = Callable[[Any, Caller], dict[str, Any]]
+
+
+def _write(operation: str, method: str, params: Callable[[Any], dict[str, Any]]) -> Runner:
+    def run(args: Any, caller: Caller) -> dict[str, Any]:
+        command = WriteCommand(
+            operation, args.customer_id, args.card_id, params(args), args.idempotency_key
+        )
+        result: dict[str, Any] = getattr(card_service(), method)(command, caller)
+        return result
+
+    return run
+
+
+def _request_new(args: Any, caller: Caller) -> dict[str, Any]:
+    params = {"reason": args.reason, "shipping_speed": args.shipping_speed}
+    command = WriteCommand(
+        "request_new", args.customer_id, args.card_id, params, args.idempotency_key
+    )
+    service = card_service()
+    if args.confirm:
+        return service.request_new_card(command, caller)
+    return service.preview_new_card(command, caller)
+
+
+def _list(args: Any, caller: Caller) -> dict[str, Any]:
+    return card_service().list_cards(args.customer_id, caller)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """One MCP tool: its wire definition and how to run it."""
+
+    name: str
+    title: str
+    description: str
+    arguments: type[BaseModel]
+    output: Any
+    annotations: dict[str, bool]
+    run: Runner
+
+    def definition(self) -> dict[str, Any]:
+        """The tool as ``tools/list`` describes it."""
+        output = TypeAdapter(self.output).json_schema(mode="serialization")
+        output.setdefault("type", "object")
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "inputSchema": self.arguments.model_json_schema(),
+            "outputSchema": output,
+            "annotations": {"title": self.title, **self.annotations},
+        }
+
+
+_CHANGE = {
+    "readOnlyHint": False,
+    "destructiveHint": False,
+    "idempotentHint": True,
+    "openWorldHint": False,
+}
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        name="lock_card",
+        title="Lock a card",
+        description=(
+            "Temporarily lock one of the customer's payment cards so that no new payment goes "
+            "through. Use it when the customer cannot find the card, suspects misuse, or asks "
+            "for it. Reversible with unlock_card, except a suspected_fraud lock, which only the "
+            "bank's fraud team can lift. Locking a locked card changes nothing. Confirm which "
+            "card (brand and last four digits from list_cards) before calling."
+        ),
+        arguments=LockCardArgs,
+        output=models.WriteResult,
+        annotations=_CHANGE,
+        run=_write("lock", "lock_card", lambda a: {"reason": a.reason}),
+    ),
+    ToolSpec(
+        name="unlock_card",
+        title="Unlock a card",
+        description=(
+            "Unlock a card the customer locked earlier, so payments work again. Confirm with "
+            "the customer that they have the card and want it unlocked. A card locked for "
+            "suspected fraud cannot be unlocked here (UNLOCK_NOT_PERMITTED): tell the customer "
+            "the fraud team will contact them. Unlocking an active card changes nothing."
+        ),
+        arguments=UnlockCardArgs,
+        output=models.WriteResult,
+        annotations=_CHANGE,
+        run=_write("unlock", "unlock_card", lambda a: {}),
+    ),
+    ToolSpec(
+        name="request_new_card",
+        title="Order a replacement card",
+        description=(
+            "Order a replacement for a lost, stolen, damaged or expiring card. Call it first "
+            "with confirm=false to get a preview (which card stops working and when, where the "
+            "new card ships, the delivery estimate), read it to the customer, and call again "
+            "with confirm=true only once they agree. Lost or stolen closes the current card "
+            "immediately and cannot be undone. Only one replacement per card can be pending."
+        ),
+        arguments=RequestNewCardArgs,
+        output=models.WriteResult | models.ReplacementPreview,
+        annotations={
+            "readOnlyHint": False,
+            "destructiveHint": True,
+            "idempotentHint": False,
+            "openWorldHint": False,
+        },
+        run=_request_new,
+    ),
+    ToolSpec(
+        name="list_cards",
+        title="List the customer's cards",
+        description=(
+            "List the customer's payment cards with brand, product, last four digits, expiry "
+            "and status (active, locked, pending_activation, closed). Use it first to find the "
+            "card_id the customer means; it changes nothing."
+        ),
+        arguments=models.ListCardsRequest,
+        output=models.CardList,
+        annotations={
+            "readOnlyHint": True,
+            "destructiveHint": False,
+            "idempotentHint": True,
+            "openWorldHint": False,
+        },
+        run=_list,
+    ),
+    ToolSpec(
+        name="activate_card",
+        title="Activate a replacement card",
+        description=(
+            "Activate a replacement card the customer has received (status "
+            "pending_activation). This also closes the card it replaces, if that one still "
+            "works. Confirm the last four digits of the new card with the customer first."
+        ),
+        arguments=ActivateCardArgs,
+        output=models.WriteResult,
+        annotations=_CHANGE,
+        run=_write("activate", "activate_card", lambda a: {}),
+    ),
+)
+
+TOOLS_BY_NAME: dict[str, ToolSpec] = {tool.name: tool for tool in TOOLS}
+
+
+@cache
+def tool_definitions(names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The ``tools/list`` entries of the named tools, built once per process."""
+    return [TOOLS_BY_NAME[name].definition() for name in names]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    """What a tool call produced: the structured result and whether it is a refusal."""
+
+    data: dict[str, Any]
+    is_error: bool
+
+    def as_call_result(self) -> dict[str, Any]:
+        """The MCP ``CallToolResult``: structured content and the same JSON as text."""
+        text = json.dumps(self.data, separators=(",", ":"))
+        if self.is_error:
+            error = self.data["error"]
+            text = f"{error['code']}: {error['message']} {text}"
+        return {
+            "content": [{"type": "text", "text": text}],
+            "structuredContent": self.data,
+            "isError": self.is_error,
+        }
+
+
+def refusal(exc: errors.CardOpsError, request_id: str) -> ToolOutcome:
+    """A domain error as a result an agent can act on and relay to the customer."""
+    error: dict[str, Any] = {
+        "code": exc.code,
+        "message": exc.message,
+        "retryable": exc.retryable,
+        "request_id": request_id,
+    }
+    if exc.details:
+        error["details"] = exc.details
+    return ToolOutcome({"error": error}, is_error=True)
+
+
+def call_tool(tool: ToolSpec, arguments: Any, caller: Caller) -> ToolOutcome:
+    """Validate the arguments, run the tool, and turn any refusal into an ``isError`` outcome."""
+    try:
+        args = tool.arguments.model_validate(arguments)
+    except PydanticValidationError as exc:
+        known = set(tool.arguments.model_fields)
+        invalid = errors.ValidationFailedError(
+            "The arguments are not valid.", details={"fields": field_errors(exc, known)}
+        )
+        return refusal(invalid, caller.request_id)
+    try:
+        return ToolOutcome(tool.run(args, caller), is_error=False)
+    except errors.CardOpsError as exc:
+        return refusal(exc, caller.request_id)
