@@ -7,6 +7,8 @@ needs first. Chalice's own error responses (405, 415) are re-wrapped in our enve
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import uuid
 from typing import Any
@@ -59,27 +61,35 @@ def _request_id(event: Any, context: Any) -> str:
     return aws_request_id if isinstance(aws_request_id, str) else str(uuid.uuid4())
 
 
+def _body_text(body: Any, base64_encoded: bool) -> str | None:
+    """The body as text: API Gateway gives a string (base64 for binary types), ``chalice
+    local`` gives bytes. Undecodable bytes become a NUL, which validation reports as not JSON."""
+    if base64_encoded and isinstance(body, str | bytes):
+        try:
+            body = base64.b64decode(body, validate=True)
+        except binascii.Error:
+            return "\x00"
+    if isinstance(body, bytes):
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return "\x00"
+    return body if isinstance(body, str) else None
+
+
 def _http_request(event: dict[str, Any], request_id: str) -> HttpRequest:
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     multi = event.get("multiValueQueryStringParameters") or {}
     query = {str(k): str(v[0]) for k, v in multi.items() if isinstance(v, list) and v}
     query.update({str(k): str(v) for k, v in (event.get("queryStringParameters") or {}).items()})
-    body = event.get("body")
-    if event.get("isBase64Encoded") and isinstance(body, str):
-        import base64
-        import binascii
-
-        try:
-            body = base64.b64decode(body).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            body = "\x00"  # not JSON: validation reports it
+    body = _body_text(event.get("body"), bool(event.get("isBase64Encoded")))
     identity = (event.get("requestContext") or {}).get("identity") or {}
     actor = identity.get("userArn") or identity.get("caller") or "api"
     return HttpRequest(
         request_id=request_id,
         headers=headers,
         query=query,
-        body=body if isinstance(body, str) else None,
+        body=body,
         actor=str(actor),
         method=str(event["requestContext"].get("httpMethod") or "GET").upper(),
     )

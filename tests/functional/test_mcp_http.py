@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import mcp_types
 import pytest
 from chalice.test import Client
 
@@ -190,3 +191,26 @@ def test_http_rules(mcp: Mcp, ddb_tables: Any, tmp_path: Path) -> None:
         [{"jsonrpc": "2.0", "id": 1, "method": "ping"}], {"MCP-Protocol-Version": "2025-06-18"}
     )
     assert modern_batch.status_code == 400
+
+
+def test_results_validate_against_the_official_wire_types(mcp: Mcp) -> None:
+    """Every result parses as the mcp-types model of its method (both eras)."""
+    init = mcp.rpc(
+        "initialize",
+        {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    )[1]["result"]
+    mcp_types.InitializeResult.model_validate(init)
+    discover = mcp.rpc("server/discover", {}, MODERN)[1]["result"]
+    mcp_types.DiscoverResult.model_validate(discover)
+    for version in (None, MODERN):
+        listed = mcp.rpc("tools/list", {}, version)[1]["result"]
+        tools = mcp_types.ListToolsResult.model_validate(listed).tools
+        assert len(tools) == 5
+        called = call(mcp, "list_cards", {"customer_id": "CUST001"}, version)
+        assert mcp_types.CallToolResult.model_validate(called).is_error is False
+    error = mcp.rpc("nope/nope")[1]
+    mcp_types.JSONRPCError.model_validate(error)

@@ -1,0 +1,121 @@
+"""The official MCP Python SDK against a real ``chalice local``: both connection modes.
+
+Default mode probes ``server/discover`` (2026-07-28, stateless); ``mode="legacy"`` forces the
+``initialize`` handshake. Each lists the five tools, calls each one on seeded data, and the SDK
+itself validates every ``structuredContent`` against the tool's ``outputSchema``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from mcp.client.client import Client
+
+from scripts.dynamodb_local import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = {"lock_card", "unlock_card", "request_new_card", "list_cards", "activate_card"}
+
+
+@pytest.fixture
+def chalice_local(ddb_tables: Any) -> Iterator[str]:
+    """``chalice local`` on 127.0.0.1 over this test's tables; stopped at the end."""
+    port = free_port()
+    env = {**os.environ, **ddb_tables.names, "DYNAMODB_ENDPOINT": ddb_tables.endpoint}
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "chalice"),
+            "local",
+            "--stage",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-autoreload",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("chalice local did not start")
+        yield f"{base}/mcp"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def exercise(url: str, mode: str) -> dict[str, Any]:
+    async with Client(url, mode=mode) as client:  # type: ignore[arg-type]
+        listed = await client.list_tools()
+        schemas = {tool.name: tool.output_schema for tool in listed.tools}
+        results = {
+            "list_cards": await client.call_tool("list_cards", {"customer_id": "CUST001"}),
+            "lock_card": await client.call_tool(
+                "lock_card", {"customer_id": "CUST001", "card_id": "CARD001"}
+            ),
+            "unlock_card": await client.call_tool(
+                "unlock_card", {"customer_id": "CUST001", "card_id": "CARD001"}
+            ),
+            "request_new_card": await client.call_tool(
+                "request_new_card",
+                {
+                    "customer_id": "CUST001",
+                    "card_id": "CARD002",
+                    "reason": "damaged",
+                    "confirm": True,
+                    "idempotency_key": f"sdk-{mode}",
+                },
+            ),
+        }
+        new_card = results["request_new_card"].structured_content["card"]["card_id"]
+        results["activate_card"] = await client.call_tool(
+            "activate_card", {"customer_id": "CUST001", "card_id": new_card}
+        )
+        refusal = await client.call_tool(
+            "lock_card", {"customer_id": "CUST001", "card_id": "CARD003"}
+        )
+        return {
+            "schemas": schemas,
+            "results": results,
+            "refusal": refusal,
+            "version": client.session.protocol_version
+            if hasattr(client.session, "protocol_version")
+            else None,
+        }
+
+
+@pytest.mark.parametrize(("mode", "version"), [("auto", "2026-07-28"), ("legacy", "2025-11-25")])
+def test_the_official_sdk_lists_and_calls_every_tool(
+    chalice_local: str, mode: str, version: str
+) -> None:
+    outcome = asyncio.run(exercise(chalice_local, mode))
+    assert outcome["version"] == version
+    assert set(outcome["schemas"]) == TOOLS
+    for name, result in outcome["results"].items():
+        assert result.is_error is False, (name, result)
+        jsonschema.validate(result.structured_content, outcome["schemas"][name])
+    assert outcome["results"]["activate_card"].structured_content["card"]["status"] == "active"
+    assert outcome["refusal"].is_error is True
+    assert outcome["refusal"].structured_content["error"]["code"] == "CARD_NOT_FOUND"
