@@ -89,7 +89,7 @@ def cold_start(stack: Stack, runs: int) -> ColdStart:
 
 #: What the app's cold start is made of, each measured alone in fresh processes.
 PARTS = {
-    "floor+calls": "import boto3 + one client + the lock's two calls, raw (BatchGetItem, "
+    "floor+calls": "import boto3 + one client + the lock's two calls, raw (TransactGetItems, "
     "TransactWriteItems)",
     "minimal": "the same, plus import chalice.app and pydantic validating one body (one "
     "one-field model): the least the mandated stack (SPEC §1) allows",

@@ -41,11 +41,11 @@ def _floor_with_calls(card_id: str, stack: bool = False) -> float:
         endpoint_url=os.environ["DYNAMODB_ENDPOINT"],
     )
     customers, cards = os.environ["CUSTOMERS_TABLE"], os.environ["CARDS_TABLE"]
-    client.batch_get_item(
-        RequestItems={
-            customers: {"Keys": [{"customer_id": {"S": "CUSTBENCH"}}], "ConsistentRead": True},
-            cards: {"Keys": [{"card_id": {"S": card_id}}], "ConsistentRead": True},
-        }
+    client.transact_get_items(
+        TransactItems=[
+            {"Get": {"TableName": customers, "Key": {"customer_id": {"S": "CUSTBENCH"}}}},
+            {"Get": {"TableName": cards, "Key": {"card_id": {"S": card_id}}}},
+        ]
     )
     client.transact_write_items(
         TransactItems=[

@@ -111,6 +111,12 @@ def _round_trip_section(r: Results) -> str:
         for t in r.round_trips
     ]
     text = _table(["channel", "operation", "round trips", "requests", "budget", "verdict"], rows)
+    text += (
+        "\n\nActivating the replacement of a lost or stolen card also takes 3: the old card was "
+        "closed when the replacement was ordered, but whether it is still open is only known "
+        "after reading it, and the new card names it only once the new card has been read: the "
+        "same reason SPEC §10 gives for its budget of 3, so it is held to that budget."
+    )
     for channel in r.missing:
         text += f"\n\n`{channel}`: not yet available (its module is missing in this checkout)."
     return text

@@ -87,7 +87,7 @@ def _failed(value: Any) -> bool:
 
 def rest_round_trips(stack: Stack, wire: WireCounter) -> list[RoundTrips]:
     """Every REST operation through the API handler, with a proxy event as Lambda gets it."""
-    card, other = stack.add_cards("RT", 2)
+    card, other, lost = stack.add_cards("RT", 3)
     key = uuid.uuid4().hex
     cases: list[tuple[str, int | None, dict[str, Any]]] = [
         ("lock", 2, write_event("lock", BENCH_CUSTOMER, card)),
@@ -122,6 +122,13 @@ def rest_round_trips(stack: Stack, wire: WireCounter) -> list[RoundTrips]:
         event = write_event("activate", BENCH_CUSTOMER, new_card)
         sent, (status, _) = _measure(wire, lambda event=event: rest_call(event))
         results.append(RoundTrips("api", name, budget, sent, status < 300))
+    status, body = rest_call(write_event("request-new", BENCH_CUSTOMER, lost, reason="lost"))
+    for_lost = pending_card_id(body)
+    assert for_lost is not None, "request-new (lost) answered no pending card"
+    event = write_event("activate", BENCH_CUSTOMER, for_lost)
+    sent, (status, _) = _measure(wire, lambda: rest_call(event))
+    name = "activate (replaces a lost card, closed already)"
+    results.append(RoundTrips("api", name, 3, sent, status < 300))
     for name, event in [
         ("list cards", list_event("CUST001")),
         ("history", history_event("CUST001", "CARD001")),
