@@ -32,25 +32,25 @@ IdempotencyKey = Field(
 
 
 class LockCardArgs(models.LockCardRequest):
-    """Arguments of ``lock_card``."""
+    """Arguments of the lock_card tool."""
 
     idempotency_key: str | None = IdempotencyKey
 
 
 class UnlockCardArgs(models.UnlockCardRequest):
-    """Arguments of ``unlock_card``."""
+    """Arguments of the unlock_card tool."""
 
     idempotency_key: str | None = IdempotencyKey
 
 
 class ActivateCardArgs(models.ActivateCardRequest):
-    """Arguments of ``activate_card``."""
+    """Arguments of the activate_card tool."""
 
     idempotency_key: str | None = IdempotencyKey
 
 
 class RequestNewCardArgs(models.RequestNewCardRequest):
-    """Arguments of ``request_new_card``."""
+    """Arguments of the request_new_card tool."""
 
     idempotency_key: str | None = IdempotencyKey
     confirm: bool = Field(

@@ -1,0 +1,177 @@
+"""AgentCore Gateway: the exported tool schemas and the register script, checked against the
+real ``bedrock-agentcore-control`` service model (botocore validation and ``Stubber``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from botocore.validate import ParamValidator
+
+from mcp_handlers.schema_export import export, gateway_tool
+from mcp_handlers.tools import TOOLS
+from scripts import register_gateway_targets as register
+
+ALLOWED_KEYS = {"type", "properties", "required", "items", "description"}
+
+
+def client() -> Any:
+    return boto3.client("bedrock-agentcore-control", region_name="us-east-1")
+
+
+def walk(node: dict[str, Any]) -> list[dict[str, Any]]:
+    nodes = [node]
+    for child in node.get("properties", {}).values():
+        nodes += walk(child)
+    if "items" in node:
+        nodes += walk(node["items"])
+    return nodes
+
+
+@pytest.mark.parametrize("tool", TOOLS, ids=lambda t: t.name)
+def test_exported_schemas_use_only_the_gateway_subset(tool: Any) -> None:
+    entry = gateway_tool(tool)
+    for schema in (entry["inputSchema"], entry["outputSchema"]):
+        assert schema["type"] == "object"
+        for node in walk(schema):
+            assert set(node) <= ALLOWED_KEYS, set(node) - ALLOWED_KEYS
+
+
+def test_enums_and_patterns_are_folded_into_descriptions() -> None:
+    lock = gateway_tool(TOOLS[0])["inputSchema"]["properties"]
+    assert "One of: customer_request, misplaced, suspected_fraud." in lock["reason"]["description"]
+    assert 'Default: "customer_request".' in lock["reason"]["description"]
+    assert "^CARD[0-9A-Z]{3,32}$" in lock["card_id"]["description"]
+    assert lock["idempotency_key"]["type"] == "string"  # Optional[str] collapsed to its type
+
+
+def test_every_create_request_passes_botocore_validation() -> None:
+    model = client().meta.service_model.operation_model("CreateGatewayTarget").input_shape
+    requests = register.target_requests("gw-abc123", "dev", "us-east-1", "123456789012")
+    assert [r["name"] for r in requests] == [
+        "lock-card",
+        "unlock-card",
+        "request-new-card",
+        "list-cards",
+        "activate-card",
+    ]
+    for request in requests:
+        report = ParamValidator().validate(request, model)
+        assert not report.has_errors(), report.generate_report()
+        assert request["credentialProviderConfigurations"] == [
+            {"credentialProviderType": "GATEWAY_IAM_ROLE"}
+        ]
+        arn = request["targetConfiguration"]["mcp"]["lambda"]["lambdaArn"]
+        assert arn.endswith(f":function:betterbank-mcp-{request['name']}-dev")
+        assert len(f"{request['name']}___{TOOLS[0].name}") <= 64
+
+
+def test_an_enum_in_a_schema_is_refused_by_botocore_so_the_export_matters() -> None:
+    model = client().meta.service_model.operation_model("CreateGatewayTarget").input_shape
+    request = register.target_requests("gw-abc123", "dev", "us-east-1", "123456789012")[0]
+    tool = request["targetConfiguration"]["mcp"]["lambda"]["toolSchema"]["inlinePayload"][0]
+    tool["inputSchema"]["properties"]["reason"]["enum"] = ["misplaced"]
+    assert ParamValidator().validate(request, model).has_errors()
+
+
+def test_register_creates_missing_and_updates_existing_targets() -> None:
+    gateway = client()
+    requests = register.target_requests("gw-abc123", "dev", "us-east-1", "123456789012")
+    with Stubber(gateway) as stub:
+        stub.add_response(
+            "list_gateway_targets",
+            {
+                "items": [
+                    {
+                        "targetId": "TGT0000001",
+                        "name": "lock-card",
+                        "status": "READY",
+                        "createdAt": "2026-01-01T00:00:00Z",
+                        "updatedAt": "2026-01-01T00:00:00Z",
+                    }
+                ],
+                "nextToken": "page2",
+            },
+            {"gatewayIdentifier": "gw-abc123"},
+        )
+        stub.add_response(
+            "list_gateway_targets",
+            {"items": []},
+            {"gatewayIdentifier": "gw-abc123", "nextToken": "page2"},
+        )
+        for request in requests:
+            done = {
+                "gatewayArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/gw-abc123",
+                "targetId": "TGT0000001",
+                "createdAt": "2026-01-01T00:00:00Z",
+                "updatedAt": "2026-01-01T00:00:00Z",
+                "status": "CREATING",
+                "name": request["name"],
+                "targetConfiguration": request["targetConfiguration"],
+                "credentialProviderConfigurations": request["credentialProviderConfigurations"],
+            }
+            if request["name"] == "lock-card":
+                stub.add_response(
+                    "update_gateway_target", done, {"targetId": "TGT0000001", **request}
+                )
+            else:
+                stub.add_response("create_gateway_target", done, request)
+        lines = register.register(gateway, requests)
+        stub.assert_no_pending_responses()
+    assert lines[0] == "updated lock-card (TGT0000001)"
+    assert lines[1:] == [f"created {r['name']}" for r in requests[1:]]
+
+
+def test_register_reports_a_missing_gateway_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = client()
+    stub = Stubber(gateway)
+    stub.add_client_error("list_gateway_targets", "ResourceNotFoundException", "no gateway")
+    stub.activate()
+    monkeypatch.setattr(boto3.session.Session, "client", lambda self, *a, **k: gateway)
+    code = register.main(
+        [
+            "--gateway-id",
+            "gw-missing",
+            "--stage",
+            "dev",
+            "--account",
+            "123456789012",
+            "--region",
+            "us-east-1",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip() == "error: gateway not found: check --gateway-id and --region"
+
+
+def test_dry_run_prints_requests_and_calls_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        register.main(
+            ["--gateway-id", "gw-abc123", "--stage", "prod", "--dry-run", "--region", "eu-west-1"]
+        )
+        == 0
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert len(printed) == 5
+    assert "eu-west-1" in printed[0]["targetConfiguration"]["mcp"]["lambda"]["lambdaArn"]
+
+
+def test_schema_export_command_writes_one_file_per_target(tmp_path: Path) -> None:
+    paths = export(tmp_path)
+    assert sorted(p.name for p in paths) == sorted(
+        [
+            "lock-card.json",
+            "unlock-card.json",
+            "request-new-card.json",
+            "list-cards.json",
+            "activate-card.json",
+        ]
+    )
+    assert json.loads(paths[0].read_text())[0]["name"] == "lock_card"
