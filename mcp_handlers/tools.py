@@ -117,12 +117,17 @@ class ToolSpec:
         }
 
 
-_CHANGE = {
-    "readOnlyHint": False,
-    "destructiveHint": False,
-    "idempotentHint": True,
-    "openWorldHint": False,
-}
+def _hints(*, read_only: bool, destructive: bool, idempotent: bool) -> dict[str, bool]:
+    """MCP tool annotations; every tool acts only on this bank's own data (not open world)."""
+    return {
+        "readOnlyHint": read_only,
+        "destructiveHint": destructive,
+        "idempotentHint": idempotent,
+        "openWorldHint": False,
+    }
+
+
+_CHANGE = _hints(read_only=False, destructive=False, idempotent=True)
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
@@ -166,12 +171,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         ),
         arguments=RequestNewCardArgs,
         output=models.WriteResult | models.ReplacementPreview,
-        annotations={
-            "readOnlyHint": False,
-            "destructiveHint": True,
-            "idempotentHint": False,
-            "openWorldHint": False,
-        },
+        annotations=_hints(read_only=False, destructive=True, idempotent=False),
         run=_request_new,
     ),
     ToolSpec(
@@ -184,12 +184,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         ),
         arguments=models.ListCardsRequest,
         output=models.CardList,
-        annotations={
-            "readOnlyHint": True,
-            "destructiveHint": False,
-            "idempotentHint": True,
-            "openWorldHint": False,
-        },
+        annotations=_hints(read_only=True, destructive=False, idempotent=True),
         run=_list,
     ),
     ToolSpec(

@@ -37,19 +37,26 @@ def _transition(
 ) -> CardWrite:
     """Apply ``changes`` to ``card`` as the next version, with its event."""
     new = replace(card, version=card.version + 1, updated_at=ctx.timestamp, **changes)  # type: ignore[arg-type]
-    event = Event(
+    event = _event(new, event_type, card.status, reason, ctx)
+    return CardWrite(card=new, event=event, expected_version=card.version)
+
+
+def _event(
+    card: Card, event_type: str, from_status: str, reason: str | None, ctx: Context
+) -> Event:
+    """The event that produced ``card`` (at its version) from ``from_status``."""
+    return Event(
         card_id=card.card_id,
-        version=new.version,
+        version=card.version,
         type=event_type,
-        from_status=card.status,
-        to_status=new.status,
+        from_status=from_status,
+        to_status=card.status,
         reason=reason,
         channel=ctx.channel,
         actor=ctx.actor,
         request_id=ctx.request_id,
         occurred_at=ctx.timestamp,
     )
-    return CardWrite(card=new, event=event, expected_version=card.version)
 
 
 def _refuse_closed_or_pending(card: Card) -> None:
@@ -159,18 +166,7 @@ def request_new(card: Card, customer: Customer, reason: str, speed: str, ctx: Co
     """Order a replacement. Lost or stolen cards close in the same transaction; damaged or
     expiring ones keep working until the replacement is activated."""
     new, _ = plan_replacement(card, customer, reason, speed, ctx)
-    issued = Event(
-        card_id=new.card_id,
-        version=1,
-        type="issued",
-        from_status="none",
-        to_status=new.status,
-        reason=reason,
-        channel=ctx.channel,
-        actor=ctx.actor,
-        request_id=ctx.request_id,
-        occurred_at=ctx.timestamp,
-    )
+    issued = _event(new, "issued", "none", reason, ctx)
     if reason in CLOSE_AT_ONCE:
         old = _transition(
             card,
