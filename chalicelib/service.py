@@ -165,6 +165,9 @@ class CardService:
         """Read, decide and commit once; a concurrent writer raises a conflict to retry on."""
         snap = self._store.load(command.customer_id, command.card_id, key)
         if snap.idempotency is not None:
+            # A stored answer is card data: a customer who is no longer active gets none.
+            if snap.customer is None or not snap.customer.is_active:
+                raise errors.AuthFailedError
             if snap.idempotency.request_hash != request_hash:
                 raise errors.IdempotencyKeyReusedError
             return snap.idempotency.response
