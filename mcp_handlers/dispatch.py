@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.observability import get_logger
 from chalicelib.service import Caller
-from mcp_handlers.tools import TOOLS_BY_NAME, call_tool, tool_definitions
+from mcp_handlers.tools import TOOLS_BY_NAME, CardOperations, call_tool, tool_definitions
 
 HANDSHAKE_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
 STATELESS_VERSIONS = ("2026-07-28",)
@@ -25,16 +26,29 @@ INSTRUCTIONS = (
     "Card operations for BetterBank customers. Start with list_cards to find the card the "
     "customer means; confirm brand and last four digits before any change. Replacement cards "
     "are ordered in two steps: preview (confirm=false), then confirm=true once the customer "
-    "agrees. Card numbers are never available: do not ask customers for them."
+    "agrees. A card locked for suspected fraud cannot be unlocked here. Card numbers are never "
+    "available: do not ask customers for them."
 )
 CAPABILITIES = {"tools": {"listChanged": False}}
+#: Methods the 2026-07-28 revision removed (no handshake, no session to keep alive).
+HANDSHAKE_ONLY_METHODS = frozenset({"initialize", "ping"})
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+HEADER_MISMATCH = -32020
 UNSUPPORTED_VERSION = -32022
+#: HTTP status of a JSON-RPC error: the message itself was unusable (4xx), or we failed (500);
+#: any other error is a well-formed answer (200), as the SDK's own server does.
+ERROR_STATUS = {
+    PARSE_ERROR: 400,
+    INVALID_REQUEST: 400,
+    HEADER_MISMATCH: 400,
+    UNSUPPORTED_VERSION: 400,
+    INTERNAL_ERROR: 500,
+}
 
 
 class RpcError(Exception):
@@ -56,11 +70,16 @@ class RpcError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """Where a message came from: the tools it may see, who called, the transport's version."""
+    """Where a message came from: the tools it may see, who called, the transport's version.
+
+    ``service`` is ``None`` in production (the process-wide service, built on first use);
+    tests pass a fake.
+    """
 
     tools: tuple[str, ...]
     caller: Caller
     transport_version: str | None = None
+    service: CardOperations | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +95,45 @@ def error_response(request_id: Any, error: RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": error.to_error()}
 
 
-def _status_of(error: RpcError) -> int:
-    return 400 if error.code in {PARSE_ERROR, INVALID_REQUEST, UNSUPPORTED_VERSION} else 200
+def unsupported_version(requested: Any) -> RpcError:
+    """-32022 naming every version we speak, so a client can fall back to one of them."""
+    data = {"supported": list(SUPPORTED_VERSIONS), "requested": str(requested)[:64]}
+    return RpcError(UNSUPPORTED_VERSION, "Unsupported protocol version.", data)
+
+
+def _valid_id(message: Any) -> Any:
+    """The request id to echo: a string or an integer (MCP forbids null), else ``None``."""
+    request_id = message.get("id") if isinstance(message, dict) else None
+    if isinstance(request_id, str) or (
+        isinstance(request_id, int) and not isinstance(request_id, bool)
+    ):
+        return request_id
+    return None
+
+
+def _is_notification(message: Any) -> bool:
+    return (
+        isinstance(message, dict) and "id" not in message and isinstance(message.get("method"), str)
+    )
 
 
 def dispatch(message: Any, exchange: Exchange) -> Reply:
-    """Answer one JSON-RPC message or a batch (batches exist only in 2025-03-26)."""
+    """Answer one JSON-RPC message or a batch (batches exist only in 2025-03-26); never raises."""
     if isinstance(message, list):
         return _dispatch_batch(message, exchange)
-    request_id = message.get("id") if isinstance(message, dict) else None
+    request_id = _valid_id(message)
     try:
         result = _handle(message, exchange)
     except RpcError as exc:
-        return Reply(error_response(request_id, exc), _status_of(exc))
+        if _is_notification(message):
+            return Reply(None, 202)  # a notification is never answered, not even with an error
+        return Reply(error_response(request_id, exc), ERROR_STATUS.get(exc.code, 200))
+    except Exception:
+        get_logger().exception(
+            "mcp request failed", extra={"request_id": exchange.caller.request_id}
+        )
+        error = RpcError(INTERNAL_ERROR, "Internal error.")
+        return Reply(error_response(request_id, error), 500)
     if result is None:
         return Reply(None, 202)
     return Reply({"jsonrpc": "2.0", "id": request_id, "result": result})
@@ -106,6 +151,28 @@ def _dispatch_batch(batch: list[Any], exchange: Exchange) -> Reply:
 
 def _handle(message: Any, exchange: Exchange) -> dict[str, Any] | None:
     """The result of a request, or ``None`` for a notification."""
+    method = _method_of(message)
+    if "id" not in message:
+        return None  # notifications (initialized, cancelled, …) need no answer
+    if _valid_id(message) is None:
+        raise RpcError(INVALID_REQUEST, "The id must be a string or an integer.")
+    params = message.get("params")
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise RpcError(INVALID_PARAMS, "params must be an object.")
+    version = _request_version(params, exchange)
+    stateless = version in STATELESS_VERSIONS
+    if stateless and method in HANDSHAKE_ONLY_METHODS:
+        raise RpcError(METHOD_NOT_FOUND, f"{method} does not exist in protocol {version}.")
+    result = _method_result(method, params, exchange)
+    if stateless or method == "server/discover":
+        _stamp_stateless(method, result)
+    return result
+
+
+def _method_of(message: Any) -> str:
+    """The method of a well-formed JSON-RPC 2.0 message (``"jsonrpc"`` may be missing)."""
     if not isinstance(message, dict):
         raise RpcError(INVALID_REQUEST, "A JSON-RPC message must be an object.")
     if message.get("jsonrpc", "2.0") != "2.0":
@@ -113,21 +180,17 @@ def _handle(message: Any, exchange: Exchange) -> dict[str, Any] | None:
     method = message.get("method")
     if not isinstance(method, str):
         raise RpcError(INVALID_REQUEST, "The message has no method.")
-    params = message.get("params")
-    if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        raise RpcError(INVALID_PARAMS, "params must be an object.")
-    if "id" not in message:
-        return None  # notifications (initialized, cancelled, …) need no answer
-    version = _request_version(params, exchange)
-    result = _method_result(method, params, exchange)
-    if version in STATELESS_VERSIONS:
-        result.setdefault("resultType", "complete")
-        result["_meta"] = {"io.modelcontextprotocol/serverInfo": SERVER_INFO}
-        if method in {"server/discover", "tools/list"}:
-            result.update(ttlMs=0, cacheScope="private")
-    return result
+    return method
+
+
+def _stamp_stateless(method: str, result: dict[str, Any]) -> None:
+    """2026-07-28 result fields: every result is complete (we never ask the client for input),
+    names the server, and lists may be cached by nobody but this client, for no time at all
+    (a deploy can change them)."""
+    result.setdefault("resultType", "complete")
+    result["_meta"] = {"io.modelcontextprotocol/serverInfo": SERVER_INFO}
+    if method in {"server/discover", "tools/list"}:
+        result.update(ttlMs=0, cacheScope="private")
 
 
 def _request_version(params: dict[str, Any], exchange: Exchange) -> str | None:
@@ -136,12 +199,13 @@ def _request_version(params: dict[str, Any], exchange: Exchange) -> str | None:
     requested = meta.get(VERSION_META) if isinstance(meta, dict) else None
     if requested is None:
         return exchange.transport_version
+    if not isinstance(requested, str):
+        raise RpcError(INVALID_PARAMS, "The _meta protocol version must be a string.")
     if requested not in SUPPORTED_VERSIONS:
-        data = {"supported": list(SUPPORTED_VERSIONS), "requested": str(requested)}
-        raise RpcError(UNSUPPORTED_VERSION, "Unsupported protocol version.", data)
+        raise unsupported_version(requested)
     if exchange.transport_version not in {None, requested}:
-        raise RpcError(INVALID_REQUEST, "The _meta protocol version differs from the header.")
-    return str(requested)
+        raise RpcError(HEADER_MISMATCH, "MCP-Protocol-Version differs from the _meta version.")
+    return requested
 
 
 def _method_result(method: str, params: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
@@ -176,4 +240,5 @@ def _call(params: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
     arguments = params.get("arguments", {})
     if not isinstance(arguments, dict):
         raise RpcError(INVALID_PARAMS, "arguments must be an object.")
-    return call_tool(TOOLS_BY_NAME[name], arguments, exchange.caller).as_call_result()
+    tool = TOOLS_BY_NAME[name]
+    return call_tool(tool, arguments, exchange.caller, exchange.service).as_call_result()

@@ -16,14 +16,15 @@ from chalicelib.http_context import HttpRequest
 from chalicelib.service import Caller
 from mcp_handlers.dispatch import (
     DEFAULT_HTTP_VERSION,
+    HEADER_MISMATCH,
     INVALID_REQUEST,
     PARSE_ERROR,
     SUPPORTED_VERSIONS,
-    UNSUPPORTED_VERSION,
     Exchange,
     RpcError,
     dispatch,
     error_response,
+    unsupported_version,
 )
 from mcp_handlers.tools import TOOLS_BY_NAME
 
@@ -61,11 +62,26 @@ def _transport_problem(request: HttpRequest) -> Response | None:
         return _rpc_error(406, INVALID_REQUEST, "Accept must include application/json.")
     version = request.headers.get("mcp-protocol-version")
     if version is not None and version not in SUPPORTED_VERSIONS:
-        data = {"supported": list(SUPPORTED_VERSIONS), "requested": version[:64]}
-        return _rpc_error(400, UNSUPPORTED_VERSION, "Unsupported protocol version.", data)
+        return _json(400, error_response(None, unsupported_version(version)))
     if len((request.body or "").encode()) > MAX_BODY_BYTES:
         return _rpc_error(413, INVALID_REQUEST, "The request body is too large.")
     return None
+
+
+def _method_mismatch(request: HttpRequest, message: Any) -> Response | None:
+    """2026-07-28 clients repeat the method in ``Mcp-Method`` (for routing without parsing the
+    body); one that disagrees with its own body is refused rather than guessed at."""
+    header = request.headers.get("mcp-method")
+    if header is None or not isinstance(message, dict) or header == message.get("method"):
+        return None
+    error = RpcError(HEADER_MISMATCH, "Mcp-Method differs from the body's method.")
+    return _json(400, error_response(None, error))
+
+
+def _actor(request: HttpRequest) -> str:
+    """The IAM principal API Gateway authenticated (deployed), else just ``mcp`` (chalice local,
+    where ``chalicelib.http_app`` falls back to ``api`` for want of an identity)."""
+    return request.actor if request.actor not in {"", "api"} else "mcp"
 
 
 def handle_http(request: HttpRequest) -> Response:
@@ -77,8 +93,11 @@ def handle_http(request: HttpRequest) -> Response:
         message = json.loads(request.body or "")
     except ValueError:
         return _rpc_error(400, PARSE_ERROR, "Parse error.")
+    mismatch = _method_mismatch(request, message)
+    if mismatch is not None:
+        return mismatch
     version = request.headers.get("mcp-protocol-version") or DEFAULT_HTTP_VERSION
-    caller = Caller(channel="mcp", actor="mcp-http", request_id=request.request_id)
+    caller = Caller(channel="mcp", actor=_actor(request), request_id=request.request_id)
     reply = dispatch(message, Exchange(ALL_TOOLS, caller, version))
     if reply.body is None:
         return Response(body="", status_code=202, headers={})

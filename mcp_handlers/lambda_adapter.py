@@ -29,7 +29,7 @@ from mcp_handlers.dispatch import (
     dispatch,
     error_response,
 )
-from mcp_handlers.tools import TOOLS_BY_NAME, call_tool, refusal
+from mcp_handlers.tools import TOOLS_BY_NAME, CardOperations, call_tool, refusal
 
 MAX_BODY_BYTES = 1024 * 1024
 TOOL_NAME_KEY = "bedrockAgentCoreToolName"
@@ -55,18 +55,24 @@ def _actor(custom: dict[str, Any]) -> str:
     return "mcp"
 
 
-def handle_lambda_event(tool_name: str, event: Any, context: Any) -> Any:
-    """Serve one invocation of ``tool_name``'s Lambda, whatever shape the event has."""
+def handle_lambda_event(
+    tool_name: str, event: Any, context: Any, service: CardOperations | None = None
+) -> Any:
+    """Serve one invocation of ``tool_name``'s Lambda, whatever shape the event has.
+
+    ``service`` is for tests; the Lambdas use the process-wide one, built on first use.
+    """
     custom = _custom_context(context)
     caller = Caller(channel="mcp", actor=_actor(custom), request_id=_request_id(context))
+    exchange = Exchange((tool_name,), caller, service=service)
     try:
         if TOOL_NAME_KEY in custom:
-            return _gateway_call(tool_name, str(custom[TOOL_NAME_KEY]), event, caller)
+            return _gateway_call(exchange, str(custom[TOOL_NAME_KEY]), event)
         if isinstance(event, dict) and "body" in event:
-            return _body_call(tool_name, event["body"], caller)
+            return _body_call(exchange, event["body"])
         if isinstance(event, dict | list) and _looks_like_jsonrpc(event):
-            return dispatch(event, Exchange((tool_name,), caller)).body
-        return _gateway_call(tool_name, tool_name, event, caller)
+            return dispatch(event, exchange).body
+        return _gateway_call(exchange, tool_name, event)
     except Exception:
         get_logger().exception("mcp lambda failed", extra={"request_id": caller.request_id})
         return refusal(errors.InternalError(), caller.request_id).data
@@ -78,8 +84,15 @@ def _looks_like_jsonrpc(event: dict[str, Any] | list[Any]) -> bool:
     return "method" in event or "jsonrpc" in event
 
 
-def _gateway_call(tool_name: str, qualified: str, event: Any, caller: Caller) -> dict[str, Any]:
-    """AgentCore Gateway: ``TARGET___tool`` (targets cannot contain ``_``: split on the first)."""
+def _gateway_call(exchange: Exchange, qualified: str, event: Any) -> dict[str, Any]:
+    """AgentCore Gateway: ``TARGET___tool`` (targets cannot contain ``_``: split on the first).
+
+    Success: the tool's structured result itself (e.g. ``{"card": …, "changed": true}``).
+    Refusal: ``{"error": {code, message, retryable, request_id}}``, the same object an MCP
+    client gets as ``structuredContent``; the gateway hands either to the agent as text.
+    """
+    (tool_name,) = exchange.tools
+    caller = exchange.caller
     requested = qualified.split("___", 1)[1] if "___" in qualified else qualified
     if requested != tool_name:
         unknown = errors.ValidationFailedError(
@@ -87,10 +100,10 @@ def _gateway_call(tool_name: str, qualified: str, event: Any, caller: Caller) ->
             details={"tool": "unknown tool for this target"},
         )
         return refusal(unknown, caller.request_id).data
-    return call_tool(TOOLS_BY_NAME[tool_name], event, caller).data
+    return call_tool(TOOLS_BY_NAME[tool_name], event, caller, exchange.service).data
 
 
-def _body_call(tool_name: str, body: Any, caller: Caller) -> dict[str, Any]:
+def _body_call(exchange: Exchange, body: Any) -> dict[str, Any]:
     """JSON-RPC carried in an API-Gateway-style ``body`` string."""
     if isinstance(body, dict | list):
         message = body
@@ -101,7 +114,7 @@ def _body_call(tool_name: str, body: Any, caller: Caller) -> dict[str, Any]:
             message = json.loads(body)
         except ValueError:
             return _http(400, error_response(None, RpcError(PARSE_ERROR, "Parse error.")))
-    reply = dispatch(message, Exchange((tool_name,), caller))
+    reply = dispatch(message, exchange)
     return _http(reply.status, reply.body)
 
 

@@ -11,84 +11,66 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import errors, models
 from chalicelib.runtime import card_service
 from chalicelib.service import Caller, WriteCommand
 from chalicelib.validation import field_errors
-
-IdempotencyKey = Field(
-    default=None,
-    pattern=models.IDEMPOTENCY_KEY_PATTERN,
-    description=(
-        "Optional. A unique string for this request (e.g. a UUID). Retrying with the same key "
-        "returns the first answer instead of applying the change twice."
-    ),
+from mcp_handlers.arguments import (
+    ActivateCardArgs,
+    ListCardsArgs,
+    LockCardArgs,
+    RequestNewCardArgs,
+    UnlockCardArgs,
 )
 
 
-class LockCardArgs(models.LockCardRequest):
-    """Arguments of the lock_card tool."""
+class CardOperations(Protocol):
+    """What the tools need of ``chalicelib.service.CardService`` (tests pass a fake)."""
 
-    idempotency_key: str | None = IdempotencyKey
-
-
-class UnlockCardArgs(models.UnlockCardRequest):
-    """Arguments of the unlock_card tool."""
-
-    idempotency_key: str | None = IdempotencyKey
-
-
-class ActivateCardArgs(models.ActivateCardRequest):
-    """Arguments of the activate_card tool."""
-
-    idempotency_key: str | None = IdempotencyKey
+    def lock_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
+    def unlock_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
+    def request_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
+    def preview_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
+    def activate_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
+    def list_cards(self, customer_id: str, caller: Caller) -> dict[str, Any]: ...
 
 
-class RequestNewCardArgs(models.RequestNewCardRequest):
-    """Arguments of the request_new_card tool."""
-
-    idempotency_key: str | None = IdempotencyKey
-    confirm: bool = Field(
-        default=False,
-        description=(
-            "false (default): only preview what would happen, changing nothing. true: order the "
-            "card. Call with true only after the customer has agreed to the preview."
-        ),
-    )
+Runner = Callable[[Any, Caller, CardOperations], dict[str, Any]]
 
 
-Runner = Callable[[Any, Caller], dict[str, Any]]
+def _command(operation: str, args: Any, params: dict[str, Any]) -> WriteCommand:
+    """A write as the service takes it; an agent's retry key is the REST Idempotency-Key."""
+    return WriteCommand(operation, args.customer_id, args.card_id, params, args.idempotency_key)
 
 
-def _write(operation: str, method: str, params: Callable[[Any], dict[str, Any]]) -> Runner:
-    def run(args: Any, caller: Caller) -> dict[str, Any]:
-        command = WriteCommand(
-            operation, args.customer_id, args.card_id, params(args), args.idempotency_key
-        )
-        result: dict[str, Any] = getattr(card_service(), method)(command, caller)
-        return result
-
-    return run
+def _lock(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    return service.lock_card(_command("lock", args, {"reason": args.reason}), caller)
 
 
-def _request_new(args: Any, caller: Caller) -> dict[str, Any]:
+def _unlock(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    return service.unlock_card(_command("unlock", args, {}), caller)
+
+
+def _activate(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    return service.activate_card(_command("activate", args, {}), caller)
+
+
+def _request_new(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    """``confirm`` decides between the read-only preview and the order itself."""
     params = {"reason": args.reason, "shipping_speed": args.shipping_speed}
-    command = WriteCommand(
-        "request_new", args.customer_id, args.card_id, params, args.idempotency_key
-    )
-    service = card_service()
+    command = _command("request_new", args, params)
     if args.confirm:
         return service.request_new_card(command, caller)
     return service.preview_new_card(command, caller)
 
 
-def _list(args: Any, caller: Caller) -> dict[str, Any]:
-    return card_service().list_cards(args.customer_id, caller)
+def _list(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    return service.list_cards(args.customer_id, caller)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +125,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         arguments=LockCardArgs,
         output=models.WriteResult,
         annotations=_CHANGE,
-        run=_write("lock", "lock_card", lambda a: {"reason": a.reason}),
+        run=_lock,
     ),
     ToolSpec(
         name="unlock_card",
@@ -157,7 +139,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         arguments=UnlockCardArgs,
         output=models.WriteResult,
         annotations=_CHANGE,
-        run=_write("unlock", "unlock_card", lambda a: {}),
+        run=_unlock,
     ),
     ToolSpec(
         name="request_new_card",
@@ -182,7 +164,7 @@ TOOLS: tuple[ToolSpec, ...] = (
             "and status (active, locked, pending_activation, closed). Use it first to find the "
             "card_id the customer means; it changes nothing."
         ),
-        arguments=models.ListCardsRequest,
+        arguments=ListCardsArgs,
         output=models.CardList,
         annotations=_hints(read_only=True, destructive=False, idempotent=True),
         run=_list,
@@ -198,7 +180,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         arguments=ActivateCardArgs,
         output=models.WriteResult,
         annotations=_CHANGE,
-        run=_write("activate", "activate_card", lambda a: {}),
+        run=_activate,
     ),
 )
 
@@ -244,8 +226,13 @@ def refusal(exc: errors.CardOpsError, request_id: str) -> ToolOutcome:
     return ToolOutcome({"error": error}, is_error=True)
 
 
-def call_tool(tool: ToolSpec, arguments: Any, caller: Caller) -> ToolOutcome:
-    """Validate the arguments, run the tool, and turn any refusal into an ``isError`` outcome."""
+def call_tool(
+    tool: ToolSpec, arguments: Any, caller: Caller, service: CardOperations | None = None
+) -> ToolOutcome:
+    """Validate the arguments, run the tool, and turn any refusal into an ``isError`` outcome.
+
+    The service is built only once arguments are valid, so a malformed call costs no client.
+    """
     try:
         args = tool.arguments.model_validate(arguments)
     except PydanticValidationError as exc:
@@ -255,6 +242,6 @@ def call_tool(tool: ToolSpec, arguments: Any, caller: Caller) -> ToolOutcome:
         )
         return refusal(invalid, caller.request_id)
     try:
-        return ToolOutcome(tool.run(args, caller), is_error=False)
+        return ToolOutcome(tool.run(args, caller, service or card_service()), is_error=False)
     except errors.CardOpsError as exc:
         return refusal(exc, caller.request_id)

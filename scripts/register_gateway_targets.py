@@ -28,16 +28,21 @@ MESSAGES = {
     "targets (bedrock-agentcore:*GatewayTarget*), or the gateway role may not invoke the function",
     "ResourceNotFoundException": "gateway not found: check --gateway-id and --region",
     "ValidationException": "the service rejected a target definition",
+    "UnrecognizedClientException": "the credentials are not valid",
+    "ExpiredTokenException": "the credentials have expired",
     "ConflictException": "a target is being changed by someone else; rerun in a minute",
     "ThrottlingException": "throttled by the service; rerun in a minute",
 }
 
 
-def target_requests(gateway_id: str, stage: str, region: str, account: str) -> list[dict[str, Any]]:
+def target_requests(
+    gateway_id: str, stage: str, region: str, account: str, partition: str = "aws"
+) -> list[dict[str, Any]]:
     """The ``CreateGatewayTarget`` arguments of every target of ``stage``."""
     requests = []
     for tool in TOOLS:
-        arn = f"arn:aws:lambda:{region}:{account}:function:{function_name(tool.name, stage)}"
+        function = function_name(tool.name, stage)
+        arn = f"arn:{partition}:lambda:{region}:{account}:function:{function}"
         requests.append(
             {
                 "gatewayIdentifier": gateway_id,
@@ -90,8 +95,39 @@ def _account(args: argparse.Namespace, session: Any) -> str:
     return str(session.client("sts").get_caller_identity()["Account"])
 
 
+def _client_error(exc: Any) -> str:
+    """One line for an AWS error: what it means here, plus the service's own sentence where it
+    says something we cannot (which field a ValidationException is about)."""
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    meaning = MESSAGES.get(code, code or "request failed")
+    detail = " ".join(str(error.get("Message", "")).split())[:300]
+    return f"{meaning}: {detail}" if code == "ValidationException" and detail else meaning
+
+
+def _run(args: argparse.Namespace) -> int:
+    import boto3
+
+    session = boto3.session.Session(region_name=args.region)
+    region = session.region_name
+    if region is None and not args.dry_run:
+        print("error: no region: pass --region or set AWS_DEFAULT_REGION", file=sys.stderr)
+        return 1
+    region = region or "us-east-1"
+    account = args.account or ("123456789012" if args.dry_run else _account(args, session))
+    partition = session.get_partition_for_region(region)
+    requests = target_requests(args.gateway_id, args.stage, region, account, partition)
+    if args.dry_run:
+        print(json.dumps(requests, indent=2))
+        return 0
+    client = session.client("bedrock-agentcore-control", region_name=region)
+    for line in register(client, requests):
+        print(line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point; exit 1 with one line on any AWS error."""
+    """Command line entry point; exit 1 with one line (no traceback) on any AWS error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--gateway-id", required=True)
     parser.add_argument("--stage", required=True)
@@ -100,30 +136,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the requests, call nothing")
     args = parser.parse_args(argv)
 
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
     try:
-        session = boto3.session.Session(region_name=args.region)
-        region = session.region_name or "us-east-1"
-        account = args.account or ("123456789012" if args.dry_run else _account(args, session))
-        requests = target_requests(args.gateway_id, args.stage, region, account)
-        if args.dry_run:
-            print(json.dumps(requests, indent=2))
-            return 0
-        client = session.client("bedrock-agentcore-control", region_name=region)
-        for line in register(client, requests):
-            print(line)
+        return _run(args)
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        print(f"error: {MESSAGES.get(code, code or 'request failed')}", file=sys.stderr)
-        return 1
+        print(f"error: {_client_error(exc)}", file=sys.stderr)
+    except ParamValidationError as exc:
+        reason = " ".join(str(exc).split())[:300]
+        print(f"error: invalid request (check --gateway-id): {reason}", file=sys.stderr)
     except BotoCoreError as exc:
         print(
             f"error: {type(exc).__name__}: configure AWS credentials and a region", file=sys.stderr
         )
-        return 1
-    return 0
+    return 1
 
 
 if __name__ == "__main__":

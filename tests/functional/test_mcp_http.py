@@ -10,6 +10,7 @@ from typing import Any
 import mcp_types
 import pytest
 from chalice.test import Client
+from mcp_types import methods
 
 from app import app
 
@@ -194,23 +195,47 @@ def test_http_rules(mcp: Mcp, ddb_tables: Any, tmp_path: Path) -> None:
 
 
 def test_results_validate_against_the_official_wire_types(mcp: Mcp) -> None:
-    """Every result parses as the mcp-types model of its method (both eras)."""
-    init = mcp.rpc(
-        "initialize",
-        {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    )[1]["result"]
-    mcp_types.InitializeResult.model_validate(init)
+    """Every result passes the mcp-types wire model of its method at its version (both eras)."""
+    for version in ("2025-03-26", "2025-06-18", "2025-11-25"):
+        params = {"protocolVersion": version, "capabilities": {}, "clientInfo": CLIENT_INFO}
+        init = mcp.rpc("initialize", params)[1]["result"]
+        methods.validate_server_result("initialize", version, init)
     discover = mcp.rpc("server/discover", {}, MODERN)[1]["result"]
-    mcp_types.DiscoverResult.model_validate(discover)
-    for version in (None, MODERN):
-        listed = mcp.rpc("tools/list", {}, version)[1]["result"]
-        tools = mcp_types.ListToolsResult.model_validate(listed).tools
-        assert len(tools) == 5
-        called = call(mcp, "list_cards", {"customer_id": "CUST001"}, version)
-        assert mcp_types.CallToolResult.model_validate(called).is_error is False
-    error = mcp.rpc("nope/nope")[1]
-    mcp_types.JSONRPCError.model_validate(error)
+    methods.validate_server_result("server/discover", MODERN, discover)
+    for version in ("2025-11-25", MODERN):
+        meta = version if version == MODERN else None
+        headers_version = {"MCP-Protocol-Version": version}
+        listed = mcp.post(
+            {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": envelope(meta)},
+            headers_version,
+        )
+        methods.validate_server_result("tools/list", version, json.loads(listed.body)["result"])
+        params = {"name": "list_cards", "arguments": {"customer_id": "CUST001"}, **envelope(meta)}
+        called = mcp.post(
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": params}, headers_version
+        )
+        result = json.loads(called.body)["result"]
+        methods.validate_server_result("tools/call", version, result)
+        assert result["isError"] is False
+    mcp_types.JSONRPCError.model_validate(mcp.rpc("nope/nope")[1])
+
+
+CLIENT_INFO = {"name": "t", "version": "1"}
+
+
+def envelope(version: str | None) -> dict[str, Any]:
+    if version is None:
+        return {}
+    return {"_meta": {"io.modelcontextprotocol/protocolVersion": version}}
+
+
+def test_http_changes_are_recorded_as_the_mcp_channel(mcp: Mcp, ddb_tables: Any) -> None:
+    call(mcp, "lock_card", {"customer_id": "CUST003", "card_id": "CARD005"}, MODERN)
+    events = ddb_tables.client.query(
+        TableName=ddb_tables.names["CARD_EVENTS_TABLE"],
+        KeyConditionExpression="card_id = :c",
+        ExpressionAttributeValues={":c": {"S": "CARD005"}},
+        ConsistentRead=True,
+    )["Items"]
+    newest = max(events, key=lambda e: int(e["version"]["N"]))
+    assert (newest["channel"]["S"], newest["actor"]["S"]) == ("mcp", "mcp")

@@ -133,19 +133,38 @@ def test_gateway_calls_each_tool(
     assert check(invoke(tool, arguments, gateway(tool)))
 
 
+def stored_card(ddb_tables: Any, card_id: str) -> dict[str, Any]:
+    item: dict[str, Any] = ddb_tables.client.get_item(
+        TableName=ddb_tables.names["CARDS_TABLE"],
+        Key={"card_id": {"S": card_id}},
+        ConsistentRead=True,
+    )["Item"]
+    return item
+
+
 def test_request_new_previews_then_commits_idempotently(ddb_tables: Any) -> None:
+    # GIVEN CARD002 as seeded
+    before = stored_card(ddb_tables, "CARD002")
     args = {"customer_id": "CUST001", "card_id": "CARD002", "reason": "stolen"}
+    # WHEN the agent asks without confirm: a preview, and nothing changes
     preview = invoke("request_new_card", args, gateway("request_new_card"))
     assert preview["preview"] is True
     assert preview["closes_current_card_now"] is True
-    assert "Portland" in preview["shipping"]["address_summary"] or preview["shipping"]
-    assert len(card_events(ddb_tables, "CARD002")) == 1  # nothing changed
+    assert preview["shipping"]["address_summary"]
+    assert stored_card(ddb_tables, "CARD002") == before
+    assert len(card_events(ddb_tables, "CARD002")) == 1
+    # WHEN it confirms twice with one idempotency key: one order, the same answer twice
     confirmed = {**args, "confirm": True, "idempotency_key": "agent-call-1"}
     first = invoke("request_new_card", confirmed, gateway("request_new_card"))
     again = invoke("request_new_card", confirmed, gateway("request_new_card"))
     assert first == again
     assert first["replaced_card"]["status"] == "closed"
-    assert len(card_events(ddb_tables, "CARD002")) == 2
+    events = card_events(ddb_tables, "CARD002")
+    assert len(events) == 2
+    assert {(e["channel"]["S"], e["actor"]["S"]) for e in events[1:]} == {
+        ("mcp", "agentcore:gw-123/tgt-456")
+    }
+    # THEN the new card can be activated through its own tool
     new = first["card"]["card_id"]
     activated = invoke(
         "activate_card", {"customer_id": "CUST001", "card_id": new}, gateway("activate_card")
@@ -162,7 +181,11 @@ def test_mcp_gateway_cannot_lift_a_fraud_lock(ddb_tables: Any) -> None:
         "unlock_card", {"customer_id": "CUST002", "card_id": "CARD003"}, gateway("unlock_card")
     )
     assert refused["error"]["code"] == "UNLOCK_NOT_PERMITTED"
+    assert refused["error"]["message"].startswith("This card was locked because of suspected")
     assert len(card_events(ddb_tables, "CARD003")) == 2
+    card = stored_card(ddb_tables, "CARD003")
+    assert card["status"]["S"] == "locked"
+    assert card["lock"]["M"]["reason"]["S"] == "suspected_fraud"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,55 @@
+"""The tools' argument models: the REST request models plus the two MCP-only arguments.
+
+Subclassing keeps one source of truth: the ids, patterns, enums and descriptions the REST API
+validates are the ones an agent sees in ``inputSchema``; only ``idempotency_key`` (a REST
+client sends it as a header, an agent has no headers) and ``confirm`` are added here.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from chalicelib import models
+
+IdempotencyKey = Field(
+    default=None,
+    pattern=models.IDEMPOTENCY_KEY_PATTERN,
+    description=(
+        "Optional. A unique string for this request (e.g. a UUID). Retrying with the same key "
+        "returns the first answer instead of applying the change twice."
+    ),
+)
+
+
+class LockCardArgs(models.LockCardRequest):
+    """Arguments of the lock_card tool."""
+
+    idempotency_key: str | None = IdempotencyKey
+
+
+class UnlockCardArgs(models.UnlockCardRequest):
+    """Arguments of the unlock_card tool."""
+
+    idempotency_key: str | None = IdempotencyKey
+
+
+class ActivateCardArgs(models.ActivateCardRequest):
+    """Arguments of the activate_card tool."""
+
+    idempotency_key: str | None = IdempotencyKey
+
+
+class RequestNewCardArgs(models.RequestNewCardRequest):
+    """Arguments of the request_new_card tool."""
+
+    idempotency_key: str | None = IdempotencyKey
+    confirm: bool = Field(
+        default=False,
+        description=(
+            "false (default): only preview what would happen, changing nothing. true: order the "
+            "card. Call with true only after the customer has agreed to the preview."
+        ),
+    )
+
+
+ListCardsArgs = models.ListCardsRequest

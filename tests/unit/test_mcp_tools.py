@@ -1,0 +1,118 @@
+"""The tool definitions: generated from the REST models, valid MCP ``Tool`` objects, written
+for a language model, with the annotations each operation deserves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import mcp_types
+import pytest
+
+from chalicelib import models
+from mcp_handlers.tools import TOOLS, TOOLS_BY_NAME, tool_definitions
+from tests.mcp_fakes import SHIPPING, card
+
+DEFINITIONS = {d["name"]: d for d in tool_definitions(tuple(TOOLS_BY_NAME))}
+REST_MODELS = {
+    "lock_card": models.LockCardRequest,
+    "unlock_card": models.UnlockCardRequest,
+    "request_new_card": models.RequestNewCardRequest,
+    "list_cards": models.ListCardsRequest,
+    "activate_card": models.ActivateCardRequest,
+}
+WRITES = ("lock_card", "unlock_card", "request_new_card", "activate_card")
+
+
+def test_there_are_exactly_the_five_spec_tools() -> None:
+    assert set(DEFINITIONS) == set(REST_MODELS)
+
+
+@pytest.mark.parametrize("name", list(REST_MODELS))
+def test_each_definition_is_a_valid_wire_tool(name: str) -> None:
+    tool = mcp_types.Tool.model_validate(DEFINITIONS[name])
+    assert tool.input_schema["type"] == "object"
+    assert tool.output_schema is not None
+    assert tool.output_schema["type"] == "object"
+    jsonschema.Draft202012Validator.check_schema(DEFINITIONS[name]["inputSchema"])
+    jsonschema.Draft202012Validator.check_schema(DEFINITIONS[name]["outputSchema"])
+
+
+@pytest.mark.parametrize("name", list(REST_MODELS))
+def test_input_schema_is_the_rest_model_plus_the_mcp_arguments(name: str) -> None:
+    rest = REST_MODELS[name].model_json_schema()
+    schema = DEFINITIONS[name]["inputSchema"]
+    extra = {"idempotency_key"} if name in WRITES else set()
+    if name == "request_new_card":
+        extra.add("confirm")
+    assert set(schema["properties"]) == set(rest["properties"]) | extra
+    for field, spec in rest["properties"].items():
+        assert schema["properties"][field] == spec  # same patterns, enums, descriptions
+    assert schema["required"] == rest["required"]
+    assert schema["additionalProperties"] is False
+    if name in WRITES:
+        pattern = schema["properties"]["idempotency_key"]["anyOf"][0]["pattern"]
+        assert pattern == models.IDEMPOTENCY_KEY_PATTERN
+
+
+def test_confirm_defaults_to_false() -> None:
+    confirm = DEFINITIONS["request_new_card"]["inputSchema"]["properties"]["confirm"]
+    assert (confirm["type"], confirm["default"]) == ("boolean", False)
+
+
+@pytest.mark.parametrize(
+    ("name", "read_only", "destructive", "idempotent"),
+    [
+        ("list_cards", True, False, True),
+        ("lock_card", False, False, True),
+        ("unlock_card", False, False, True),
+        ("activate_card", False, False, True),
+        ("request_new_card", False, True, False),
+    ],
+)
+def test_annotations(name: str, read_only: bool, destructive: bool, idempotent: bool) -> None:
+    hints = DEFINITIONS[name]["annotations"]
+    assert hints["readOnlyHint"] is read_only
+    assert hints["destructiveHint"] is destructive
+    assert hints["idempotentHint"] is idempotent
+    assert hints["openWorldHint"] is False
+    assert hints["title"] == DEFINITIONS[name]["title"]
+
+
+def test_descriptions_tell_an_agent_when_to_use_and_what_to_confirm() -> None:
+    text = {name: d["description"] for name, d in DEFINITIONS.items()}
+    assert "suspected fraud" in text["unlock_card"]
+    assert "UNLOCK_NOT_PERMITTED" in text["unlock_card"]
+    assert "fraud team" in text["lock_card"]
+    assert "confirm=false" in text["request_new_card"]
+    assert "confirm=true" in text["request_new_card"]
+    assert "cannot be undone" in text["request_new_card"]
+    for name in WRITES:
+        assert "onfirm" in text[name] or "agree" in text[name]
+    assert "changes nothing" in text["list_cards"]
+
+
+def _preview() -> dict[str, Any]:
+    return models.dump(
+        models.ReplacementPreview,
+        {
+            "card": card("CARD001"),
+            "closes_current_card_now": True,
+            "shipping": SHIPPING,
+            "message": "m",
+        },
+    )
+
+
+def test_request_new_output_schema_accepts_both_the_order_and_the_preview() -> None:
+    schema = DEFINITIONS["request_new_card"]["outputSchema"]
+    order = models.dump(models.WriteResult, {"card": card("CARD900"), "changed": True})
+    jsonschema.validate(order, schema)
+    jsonschema.validate(_preview(), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"unexpected": 1}, schema)
+
+
+def test_definitions_are_built_once_per_process() -> None:
+    assert tool_definitions(("lock_card",)) is tool_definitions(("lock_card",))
+    assert [tool.name for tool in TOOLS] == list(TOOLS_BY_NAME)
