@@ -45,7 +45,8 @@ MCP_HEADERS = {
     "Accept": "application/json, text/event-stream",
     "MCP-Protocol-Version": "2025-06-18",
 }
-_REQUEST_ID = re.compile(r'"request_id":\s*"[^"]*"')
+#: A ``request_id`` value, also inside JSON-in-a-string (MCP's text content escapes quotes).
+_REQUEST_ID = re.compile(r'(\\?"request_id\\?":\s*\\?")[^"\\]*(\\?")')
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Answer:
 
 def without_request_ids(text: str) -> str:
     """``text`` with every ``request_id`` value blanked."""
-    return _REQUEST_ID.sub('"request_id":""', text)
+    return _REQUEST_ID.sub(r"\1\2", text)
 
 
 class Channels:
@@ -132,7 +133,7 @@ class Channels:
             return _from_structured(channel, result, json.dumps(result))
         message = {
             "jsonrpc": "2.0",
-            "id": self._ids,
+            "id": 1,
             "method": "tools/call",
             "params": {"name": tool, "arguments": args},
         }
