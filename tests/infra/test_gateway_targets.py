@@ -175,3 +175,59 @@ def test_schema_export_command_writes_one_file_per_target(tmp_path: Path) -> Non
         ]
     )
     assert json.loads(paths[0].read_text())[0]["name"] == "lock_card"
+
+
+def run_against_error(monkeypatch: pytest.MonkeyPatch, code: str, message: str) -> int:
+    """Run the script with its AWS client answering ``code`` (botocore's Stubber, real model)."""
+    gateway = client()
+    stub = Stubber(gateway)
+    stub.add_client_error("list_gateway_targets", code, message)
+    stub.activate()
+    monkeypatch.setattr(boto3.session.Session, "client", lambda self, *a, **k: gateway)
+    argv = ["--gateway-id", "gw-abc123", "--stage", "dev", "--account", "123456789012"]
+    return register.main([*argv, "--region", "us-east-1"])
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "expected"),
+    [
+        ("AccessDeniedException", "User: arn:aws:iam::1:user/x is not authorized", "access denied"),
+        (
+            "ValidationException",
+            "1 validation error detected:\n Value at 'name' failed",
+            "the service rejected a target definition: 1 validation error detected: Value at",
+        ),
+        ("ThrottlingException", "slow down", "throttled"),
+    ],
+)
+def test_aws_errors_are_one_line_without_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    code: str,
+    message: str,
+    expected: str,
+) -> None:
+    status = run_against_error(monkeypatch, code, message)
+    err = capsys.readouterr().err
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(f"error: {expected}")
+    assert "Traceback" not in err
+
+
+def test_a_missing_region_is_reported_before_any_call(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    status = register.main(["--gateway-id", "gw-abc123", "--stage", "dev", "--account", "1"])
+    assert status == 1
+    assert capsys.readouterr().err == "error: no region: pass --region or set AWS_DEFAULT_REGION\n"
+
+
+def test_arns_follow_the_regions_partition(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--gateway-id", "gw-abc123", "--stage", "dev", "--dry-run", "--region", "cn-north-1"]
+    assert register.main(argv) == 0
+    printed = json.loads(capsys.readouterr().out)
+    arn = printed[0]["targetConfiguration"]["mcp"]["lambda"]["lambdaArn"]
+    assert arn == "arn:aws-cn:lambda:cn-north-1:123456789012:function:betterbank-mcp-lock-card-dev"
