@@ -204,7 +204,9 @@ def _request_version(params: dict[str, Any], exchange: Exchange) -> str | None:
     if requested not in SUPPORTED_VERSIONS:
         raise unsupported_version(requested)
     if exchange.transport_version not in {None, requested}:
-        raise RpcError(HEADER_MISMATCH, "MCP-Protocol-Version differs from the _meta version.")
+        raise RpcError(
+            HEADER_MISMATCH, "The MCP-Protocol-Version header must equal the _meta version."
+        )
     return requested
 
 

@@ -2,24 +2,30 @@
 
 Default mode probes ``server/discover`` (2026-07-28, stateless); ``mode="legacy"`` forces the
 ``initialize`` handshake. Each lists the five tools, calls each one on seeded data, and the SDK
-itself validates every ``structuredContent`` against the tool's ``outputSchema``.
+itself validates every ``structuredContent`` against the tool's ``outputSchema``; every message
+that crossed the wire is checked against the official ``mcp-types`` models at its version.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import jsonschema
 import pytest
 from mcp.client.client import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import methods
 
 from scripts.dynamodb_local import free_port
 
@@ -63,11 +69,79 @@ def chalice_local(ddb_tables: Any) -> Iterator[str]:
         yield f"{base}/mcp"
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
-async def exercise(url: str, mode: str) -> dict[str, Any]:
-    async with Client(url, mode=mode) as client:  # type: ignore[arg-type]
+@dataclass
+class Exchange:
+    """One HTTP round trip as it crossed the wire."""
+
+    headers: dict[str, str]
+    request: Any
+    status: int
+    response: Any
+
+
+@dataclass
+class WireLog:
+    """Records every request and response the SDK exchanges with the server."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    async def record(self, response: httpx2.Response) -> None:
+        await response.aread()
+        request = response.request
+        self.exchanges.append(
+            Exchange(
+                {k.lower(): v for k, v in request.headers.items()},
+                json.loads(request.content) if request.content else None,
+                response.status_code,
+                json.loads(response.content) if response.content else None,
+            )
+        )
+
+
+def wire_version(exchange: Exchange) -> str:
+    """The version a message speaks: its ``_meta``, its header, or what it proposes."""
+    params = exchange.request.get("params") or {}
+    meta = params.get("_meta") or {}
+    if "io.modelcontextprotocol/protocolVersion" in meta:
+        return str(meta["io.modelcontextprotocol/protocolVersion"])
+    if "mcp-protocol-version" in exchange.headers:
+        return exchange.headers["mcp-protocol-version"]
+    return str(params.get("protocolVersion", "2025-03-26"))
+
+
+def check_wire(log: WireLog) -> set[str]:
+    """Validate every request and result at its version with the official mcp-types models;
+    return the methods seen."""
+    seen = set()
+    for exchange in log.exchanges:
+        if not isinstance(exchange.request, dict):
+            continue
+        method = exchange.request["method"]
+        seen.add(method)
+        if "id" not in exchange.request:
+            assert exchange.status == 202, exchange
+            assert exchange.response is None
+            continue
+        version = wire_version(exchange)
+        assert exchange.status == 200, exchange
+        methods.validate_client_request(method, version, exchange.request.get("params"))
+        result = exchange.response["result"]
+        answered = result.get("protocolVersion", version) if method == "initialize" else version
+        methods.validate_server_result(method, answered, result)
+    return seen
+
+
+async def exercise(url: str, mode: str, log: WireLog) -> dict[str, Any]:
+    http = httpx2.AsyncClient(event_hooks={"response": [log.record]})
+    transport = streamable_http_client(url, http_client=http)
+    async with http, Client(transport, mode=mode) as client:  # type: ignore[arg-type]
         listed = await client.list_tools()
         schemas = {tool.name: tool.output_schema for tool in listed.tools}
         results = {
@@ -110,8 +184,13 @@ async def exercise(url: str, mode: str) -> dict[str, Any]:
 def test_the_official_sdk_lists_and_calls_every_tool(
     chalice_local: str, mode: str, version: str
 ) -> None:
-    outcome = asyncio.run(exercise(chalice_local, mode))
+    log = WireLog()
+    outcome = asyncio.run(exercise(chalice_local, mode, log))
     assert outcome["version"] == version
+    seen = check_wire(log)
+    assert {"tools/list", "tools/call"} <= seen
+    assert ("server/discover" in seen) is (mode == "auto")
+    assert ("initialize" in seen) is (mode == "legacy")
     assert set(outcome["schemas"]) == TOOLS
     for name, result in outcome["results"].items():
         assert result.is_error is False, (name, result)
