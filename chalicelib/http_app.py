@@ -84,13 +84,13 @@ def _http_request(event: dict[str, Any], request_id: str) -> HttpRequest:
     query.update({str(k): str(v) for k, v in (event.get("queryStringParameters") or {}).items()})
     body = _body_text(event.get("body"), bool(event.get("isBase64Encoded")))
     identity = (event.get("requestContext") or {}).get("identity") or {}
-    actor = identity.get("userArn") or identity.get("caller") or "api"
+    principal = identity.get("userArn") or identity.get("caller")
     return HttpRequest(
         request_id=request_id,
         headers=headers,
         query=query,
         body=body,
-        actor=str(actor),
+        principal=str(principal) if principal else None,
         method=str(event["requestContext"].get("httpMethod") or "GET").upper(),
     )
 

@@ -19,7 +19,7 @@ class HttpRequest:
     headers: dict[str, str]
     query: dict[str, str]
     body: str | None
-    actor: str
+    principal: str | None
     method: str = "GET"
 
 

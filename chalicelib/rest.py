@@ -151,7 +151,8 @@ def idempotency_key() -> str | None:
 def caller() -> Caller:
     """The REST caller: channel ``api``, actor from the IAM identity when API Gateway gives one."""
     request = current_http()
-    return Caller(channel="api", actor=request.actor, request_id=request.request_id)
+    actor = request.principal or "api"
+    return Caller(channel="api", actor=actor, request_id=request.request_id)
 
 
 def path_customer_id(customer_id: str) -> str:

@@ -79,9 +79,9 @@ def _method_mismatch(request: HttpRequest, message: Any) -> Response | None:
 
 
 def _actor(request: HttpRequest) -> str:
-    """The IAM principal API Gateway authenticated (deployed), else just ``mcp`` (chalice local,
-    where ``chalicelib.http_app`` falls back to ``api`` for want of an identity)."""
-    return request.actor if request.actor not in {"", "api"} else "mcp"
+    """The IAM principal API Gateway authenticated (deployed), else just ``mcp`` (chalice local
+    has no identity to give)."""
+    return request.principal or "mcp"
 
 
 def handle_http(request: HttpRequest) -> Response:

@@ -17,7 +17,7 @@ JSON_HEADERS = {"content-type": "application/json", "accept": "application/json,
 
 def post(body: str | None = PING, method: str = "POST", **headers: str) -> Any:
     all_headers = {**JSON_HEADERS, **{k.replace("_", "-"): v for k, v in headers.items()}}
-    request = HttpRequest("req-1", all_headers, {}, body, "api", method)
+    request = HttpRequest("req-1", all_headers, {}, body, None, method)
     return handle_http(request)
 
 
