@@ -6,6 +6,7 @@ test`` stays fast and reports nothing hidden, ``make soak`` runs them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,3 +28,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def world(ddb_tables: Any) -> World:
     """Fresh customers and cards in this test's tables."""
     return World(ddb_tables)
+
+
+@pytest.fixture
+def say(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
+    """Print a figure line to the terminal even while output is captured (the report's figures)."""
+
+    def write(line: str) -> None:
+        with capsys.disabled():
+            print(f"\n{line}")
+
+    return write

@@ -116,11 +116,15 @@ def faults(ddb_tables: Any) -> Iterator[FaultInjector]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def report_wall_times() -> Iterator[None]:
+def report_wall_times(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After the module: the worst wall time of every timed call (each also asserted alone)."""
     yield
-    if WALL_TIMES:
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if WALL_TIMES and reporter is not None:
         name, worst = max(WALL_TIMES.items(), key=lambda item: item[1])
-        print(f"\nfaults: {len(WALL_TIMES)} cases, worst wall time {worst:.2f} s ({name})")
+        reporter.write_line(
+            f"faults: {len(WALL_TIMES)} timed calls, worst wall time {worst:.2f} s ({name})"
+        )
 
 
 def timed_send(channels: Channels, channel: str, target: Target, case: str) -> Answer:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -16,7 +17,7 @@ from tests.reliability.card_machine import CardMachine, Figures
 from tests.reliability.world import World
 
 
-def run_machine(world: World, examples: int, steps: int) -> Figures:
+def run_machine(world: World, examples: int, steps: int, say: Callable[[str], None]) -> Figures:
     """Run ``examples`` sequences of up to ``steps`` steps; return what ran."""
     figures = Figures()
 
@@ -42,7 +43,7 @@ def run_machine(world: World, examples: int, steps: int) -> Figures:
     )
     elapsed = time.perf_counter() - started
     full = sum(1 for n in figures.steps_per_example if n >= steps)
-    print(  # the figures the report quotes (pytest -s shows them)
+    say(  # the figures the report quotes
         f"model-based: {len(figures.steps_per_example)} examples run to the end, {full} of them "
         f"with {steps} steps (steps: count = "
         f"{sorted(Counter(figures.steps_per_example).items())}); "
@@ -52,8 +53,8 @@ def run_machine(world: World, examples: int, steps: int) -> Figures:
     return figures
 
 
-def test_card_operations_follow_the_spec_model(world: World) -> None:
-    figures = run_machine(world, examples=200, steps=25)
+def test_card_operations_follow_the_spec_model(world: World, say: Callable[[str], None]) -> None:
+    figures = run_machine(world, examples=200, steps=25, say=say)
     assert len(figures.steps_per_example) >= 200
     assert sum(figures.steps_per_example) >= 200 * 25 * 3 // 4  # most run all 25 steps
     # Every outcome the model knows happened at least once: the run explored the lifecycle.
@@ -72,7 +73,9 @@ def test_card_operations_follow_the_spec_model(world: World) -> None:
 
 
 @pytest.mark.soak
-def test_soak_card_operations_follow_the_spec_model(world: World) -> None:
-    figures = run_machine(world, examples=2000, steps=40)
+def test_soak_card_operations_follow_the_spec_model(
+    world: World, say: Callable[[str], None]
+) -> None:
+    figures = run_machine(world, examples=2000, steps=40, say=say)
     assert len(figures.steps_per_example) >= 2000
     assert sum(figures.steps_per_example) >= 2000 * 40 * 3 // 4
