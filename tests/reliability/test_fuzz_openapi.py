@@ -58,6 +58,8 @@ def wsgi_adapter(client: Client) -> Callable[..., Any]:
         # The path as sent (still percent-encoded): PATH_INFO is decoded, and a decoded "?" or
         # "/" inside an id would change the route.
         path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]
+        if "?" not in path and environ.get("QUERY_STRING"):  # werkzeug's RAW_URI is the path
+            path += "?" + environ["QUERY_STRING"]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {
