@@ -32,11 +32,37 @@ DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "t
 
 @dataclass(frozen=True)
 class DynamoDBTables:
-    """What a test gets: ``names`` (``{env var: table}``), the endpoint and a raw client."""
+    """What a test gets: ``names`` (``{env var: table}``), the endpoint, a raw client, and
+    consistent raw reads of a card and its events."""
 
     names: dict[str, str]
     endpoint: str
     client: Any
+
+    def card(self, card_id: str) -> dict[str, Any]:
+        """The stored card item, read consistently (raw attribute values)."""
+        item: dict[str, Any] = self.client.get_item(
+            TableName=self.names["CARDS_TABLE"],
+            Key={"card_id": {"S": card_id}},
+            ConsistentRead=True,
+        )["Item"]
+        return item
+
+    def events(self, card_id: str) -> list[dict[str, Any]]:
+        """Every stored event of a card in version order, all pages, read consistently."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.names["CARD_EVENTS_TABLE"],
+            "KeyConditionExpression": "card_id = :c",
+            "ExpressionAttributeValues": {":c": {"S": card_id}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.client.query(**kwargs)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def make_client(endpoint: str) -> Any:

@@ -231,11 +231,5 @@ def envelope(version: str | None) -> dict[str, Any]:
 
 def test_http_changes_are_recorded_as_the_mcp_channel(mcp: Mcp, ddb_tables: Any) -> None:
     call(mcp, "lock_card", {"customer_id": "CUST003", "card_id": "CARD005"}, MODERN)
-    events = ddb_tables.client.query(
-        TableName=ddb_tables.names["CARD_EVENTS_TABLE"],
-        KeyConditionExpression="card_id = :c",
-        ExpressionAttributeValues={":c": {"S": "CARD005"}},
-        ConsistentRead=True,
-    )["Items"]
-    newest = max(events, key=lambda e: int(e["version"]["N"]))
+    newest = ddb_tables.events("CARD005")[-1]
     assert (newest["channel"]["S"], newest["actor"]["S"]) == ("mcp", "mcp")

@@ -63,15 +63,6 @@ def event_of(name: str) -> Any:
     return json.loads((EVENTS / name).read_text())
 
 
-def card_events(ddb_tables: Any, card_id: str) -> list[dict[str, Any]]:
-    return ddb_tables.client.query(
-        TableName=ddb_tables.names["CARD_EVENTS_TABLE"],
-        KeyConditionExpression="card_id = :c",
-        ExpressionAttributeValues={":c": {"S": card_id}},
-        ConsistentRead=True,
-    )["Items"]
-
-
 @pytest.mark.parametrize("tool", list(LAMBDAS))
 def test_the_guides_payload_lists_the_lambdas_own_tool(ddb_tables: Any, tool: str) -> None:
     response = invoke(tool, event_of("guide_tools_list.json"))
@@ -105,7 +96,7 @@ def test_gateway_lock_records_channel_and_actor(ddb_tables: Any) -> None:
     result = invoke("lock_card", event_of("gateway_lock_card.json"), gateway("lock_card"))
     assert result["card"]["status"] == "locked"
     assert result["card"]["lock"] == {**result["card"]["lock"], "channel": "mcp"}
-    newest = max(card_events(ddb_tables, "CARD001"), key=lambda e: int(e["version"]["N"]))
+    newest = max(ddb_tables.events("CARD001"), key=lambda e: int(e["version"]["N"]))
     assert newest["channel"]["S"] == "mcp"
     assert newest["actor"]["S"] == "agentcore:gw-123/tgt-456"
     assert newest["request_id"]["S"] == "lambda-req-1"
@@ -133,33 +124,24 @@ def test_gateway_calls_each_tool(
     assert check(invoke(tool, arguments, gateway(tool)))
 
 
-def stored_card(ddb_tables: Any, card_id: str) -> dict[str, Any]:
-    item: dict[str, Any] = ddb_tables.client.get_item(
-        TableName=ddb_tables.names["CARDS_TABLE"],
-        Key={"card_id": {"S": card_id}},
-        ConsistentRead=True,
-    )["Item"]
-    return item
-
-
 def test_request_new_previews_then_commits_idempotently(ddb_tables: Any) -> None:
     # GIVEN CARD002 as seeded
-    before = stored_card(ddb_tables, "CARD002")
+    before = ddb_tables.card("CARD002")
     args = {"customer_id": "CUST001", "card_id": "CARD002", "reason": "stolen"}
     # WHEN the agent asks without confirm: a preview, and nothing changes
     preview = invoke("request_new_card", args, gateway("request_new_card"))
     assert preview["preview"] is True
     assert preview["closes_current_card_now"] is True
     assert preview["shipping"]["address_summary"]
-    assert stored_card(ddb_tables, "CARD002") == before
-    assert len(card_events(ddb_tables, "CARD002")) == 1
+    assert ddb_tables.card("CARD002") == before
+    assert len(ddb_tables.events("CARD002")) == 1
     # WHEN it confirms twice with one idempotency key: one order, the same answer twice
     confirmed = {**args, "confirm": True, "idempotency_key": "agent-call-1"}
     first = invoke("request_new_card", confirmed, gateway("request_new_card"))
     again = invoke("request_new_card", confirmed, gateway("request_new_card"))
     assert first == again
     assert first["replaced_card"]["status"] == "closed"
-    events = card_events(ddb_tables, "CARD002")
+    events = ddb_tables.events("CARD002")
     assert len(events) == 2
     assert {(e["channel"]["S"], e["actor"]["S"]) for e in events[1:]} == {
         ("mcp", "agentcore:gw-123/tgt-456")
@@ -182,8 +164,8 @@ def test_mcp_gateway_cannot_lift_a_fraud_lock(ddb_tables: Any) -> None:
     )
     assert refused["error"]["code"] == "UNLOCK_NOT_PERMITTED"
     assert refused["error"]["message"].startswith("This card was locked because of suspected")
-    assert len(card_events(ddb_tables, "CARD003")) == 2
-    card = stored_card(ddb_tables, "CARD003")
+    assert len(ddb_tables.events("CARD003")) == 2
+    card = ddb_tables.card("CARD003")
     assert card["status"]["S"] == "locked"
     assert card["lock"]["M"]["reason"]["S"] == "suspected_fraud"
 

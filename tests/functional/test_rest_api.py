@@ -32,22 +32,8 @@ def error_of(response: Any) -> dict[str, Any]:
     return error
 
 
-def stored_card(ddb_tables: Any, card_id: str) -> dict[str, Any]:
-    return ddb_tables.client.get_item(
-        TableName=ddb_tables.names["CARDS_TABLE"],
-        Key={"card_id": {"S": card_id}},
-        ConsistentRead=True,
-    )["Item"]
-
-
-def event_versions(ddb_tables: Any, card_id: str) -> list[int]:
-    items = ddb_tables.client.query(
-        TableName=ddb_tables.names["CARD_EVENTS_TABLE"],
-        KeyConditionExpression="card_id = :c",
-        ExpressionAttributeValues={":c": {"S": card_id}},
-        ConsistentRead=True,
-    )["Items"]
-    return [int(i["version"]["N"]) for i in items]
+def versions(events: list[dict[str, Any]]) -> list[int]:
+    return [int(e["version"]["N"]) for e in events]
 
 
 # -- the lifecycle ---------------------------------------------------------------------------
@@ -66,7 +52,7 @@ def test_lock_then_unlock(api: Api, ddb_tables: Any) -> None:
     unlocked = api.post(UNLOCK, ref())
     assert unlocked.body["data"]["card"]["status"] == "active"
     assert "lock" not in unlocked.body["data"]["card"]
-    assert event_versions(ddb_tables, "CARD001") == [1, 2, 3]
+    assert versions(ddb_tables.events("CARD001")) == [1, 2, 3]
 
 
 def test_write_response_carries_the_card_fields_and_nothing_sensitive(api: Api) -> None:
@@ -101,15 +87,15 @@ def test_request_new_lost_closes_the_old_card_at_once(api: Api, ddb_tables: Any)
     assert new["shipping"]["speed"] == "expedited"
     assert data["replaced_card"]["status"] == "closed"
     assert data["replaced_card"]["closed_reason"] == "lost"
-    old = stored_card(ddb_tables, "CARD001")
+    old = ddb_tables.card("CARD001")
     assert old["status"]["S"] == "closed"
     assert old["replaced_by"]["S"] == new["card_id"]
-    assert event_versions(ddb_tables, new["card_id"]) == [1]
+    assert versions(ddb_tables.events(new["card_id"])) == [1]
 
 
 def test_damaged_then_activate_closes_the_old_card(api: Api, ddb_tables: Any) -> None:
     new = api.post(NEW, ref(reason="damaged")).body["data"]["card"]
-    assert stored_card(ddb_tables, "CARD001")["status"]["S"] == "active"
+    assert ddb_tables.card("CARD001")["status"]["S"] == "active"
     second = api.post(NEW, ref(reason="expiring"))
     assert second.status == 409
     assert error_of(second)["code"] == "REPLACEMENT_ALREADY_REQUESTED"
@@ -118,7 +104,7 @@ def test_damaged_then_activate_closes_the_old_card(api: Api, ddb_tables: Any) ->
     assert activated.status == 200
     assert activated.body["data"]["card"]["status"] == "active"
     assert activated.body["data"]["replaced_card"]["closed_reason"] == "replaced"
-    assert stored_card(ddb_tables, "CARD001")["status"]["S"] == "closed"
+    assert ddb_tables.card("CARD001")["status"]["S"] == "closed"
     again = api.post(ACTIVATE, ref(card=new["card_id"]))
     assert again.body["data"]["changed"] is False
 
@@ -192,7 +178,7 @@ def test_unknown_card_is_the_guides_404(api: Api) -> None:
 def test_another_customers_card_is_indistinguishable_from_a_missing_one(
     api: Api, ddb_tables: Any, path: str
 ) -> None:
-    before = stored_card(ddb_tables, "CARD003")
+    before = ddb_tables.card("CARD003")
     other = api.post(path, ref(card="CARD003"))
     missing = api.post(path, ref(card="CARD999"))
     assert other.status == missing.status == 404
@@ -201,7 +187,7 @@ def test_another_customers_card_is_indistinguishable_from_a_missing_one(
     missing_error.pop("request_id")
     assert other_error == missing_error
     assert other.headers == missing.headers
-    assert stored_card(ddb_tables, "CARD003") == before
+    assert ddb_tables.card("CARD003") == before
 
 
 def test_suspended_customer_is_refused(api: Api, ddb_tables: Any) -> None:
@@ -222,7 +208,7 @@ def test_bare_proxy_event_locks_card001(ddb_tables: Any) -> None:
     assert response["statusCode"] == 200
     body = json.loads(response["body"])
     assert body["data"]["card"]["status"] == "locked"
-    assert stored_card(ddb_tables, "CARD001")["status"]["S"] == "locked"
+    assert ddb_tables.card("CARD001")["status"]["S"] == "locked"
 
 
 def test_api_gateway_event_lists_cards_and_records_no_arn_in_errors(ddb_tables: Any) -> None:
@@ -277,10 +263,10 @@ def test_bad_bodies_are_400_without_echoing_input(api: Api, body: str, field: st
 
 
 def test_unknown_field_is_rejected_and_nothing_changes(api: Api, ddb_tables: Any) -> None:
-    before = stored_card(ddb_tables, "CARD001")
+    before = ddb_tables.card("CARD001")
     response = api.post(LOCK, ref(cvv="123"))
     assert response.status == 400
-    assert stored_card(ddb_tables, "CARD001") == before
+    assert ddb_tables.card("CARD001") == before
 
 
 def test_bodies_over_16_kb_are_413(api: Api) -> None:
@@ -321,6 +307,6 @@ def test_idempotency_key_replays_and_refuses_reuse(api: Api, ddb_tables: Any) ->
     assert first.body == replay.body
     reused = api.post(NEW, ref(reason="lost"), headers=headers)
     assert (reused.status, error_of(reused)["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
-    assert event_versions(ddb_tables, "CARD001") == [1, 2]
+    assert versions(ddb_tables.events("CARD001")) == [1, 2]
     bad = api.post(NEW, ref(reason="damaged"), headers={"Idempotency-Key": "x" * 200})
     assert bad.status == 400

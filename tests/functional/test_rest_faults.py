@@ -29,13 +29,6 @@ def assert_no_leak(body: dict[str, Any]) -> None:
         assert leak not in text
 
 
-def card_version(ddb_tables: Any) -> int:
-    item = ddb_tables.client.get_item(
-        TableName=ddb_tables.names["CARDS_TABLE"], Key={"card_id": {"S": "CARD001"}}
-    )["Item"]
-    return int(item["version"]["N"])
-
-
 def test_one_throttle_is_absorbed_by_the_sdk(api: Api, faults: FaultInjector) -> None:
     faults.on(
         "TransactWriteItems", lambda n: aws_error(400, "ThrottlingException") if n == 1 else None
@@ -57,7 +50,7 @@ def test_persistent_throttling_is_503_with_retry_after(
     assert response.body["error"]["retryable"] is True
     assert response.headers["Retry-After"] == "1"
     assert faults.attempts["TransactWriteItems"] == 3  # our budget, not botocore's default
-    assert card_version(ddb_tables) == 1
+    assert int(ddb_tables.card("CARD001")["version"]["N"]) == 1
     assert_no_leak(response.body)
 
 
@@ -83,7 +76,7 @@ def test_endless_version_conflicts_are_409_concurrent_modification(
     assert (response.status, response.body["error"]["code"]) == (409, "CONCURRENT_MODIFICATION")
     assert response.body["error"]["retryable"] is True
     assert faults.attempts["TransactWriteItems"] == 4
-    assert card_version(ddb_tables) == 1
+    assert int(ddb_tables.card("CARD001")["version"]["N"]) == 1
 
 
 def test_a_transaction_conflict_then_success(api: Api, faults: FaultInjector) -> None:

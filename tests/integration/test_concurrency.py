@@ -40,31 +40,6 @@ def caller(i: int) -> Caller:
     return Caller(channel="api", actor=f"thread-{i}", request_id=f"req-{i}")
 
 
-def events_of(ddb_tables: Any, card_id: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": ddb_tables.names["CARD_EVENTS_TABLE"],
-        "KeyConditionExpression": "card_id = :c",
-        "ExpressionAttributeValues": {":c": {"S": card_id}},
-        "ConsistentRead": True,
-    }
-    while True:
-        page = ddb_tables.client.query(**kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def card_item(ddb_tables: Any, card_id: str) -> dict[str, Any]:
-    item: dict[str, Any] = ddb_tables.client.get_item(
-        TableName=ddb_tables.names["CARDS_TABLE"],
-        Key={"card_id": {"S": card_id}},
-        ConsistentRead=True,
-    )["Item"]
-    return item
-
-
 def test_racing_lock_and_unlock_keeps_versions_and_events_in_step(ddb_tables: Any) -> None:
     service = card_service()
 
@@ -78,9 +53,9 @@ def test_racing_lock_and_unlock_keeps_versions_and_events_in_step(ddb_tables: An
     codes = Counter(r if isinstance(r, str) else "OK" for r in results)
     assert set(codes) <= {"OK", "CONCURRENT_MODIFICATION"}, codes
     changed = sum(1 for r in results if isinstance(r, dict) and r["changed"])
-    card = card_item(ddb_tables, "CARD001")
+    card = ddb_tables.card("CARD001")
     assert int(card["version"]["N"]) == 1 + changed
-    events = sorted(events_of(ddb_tables, "CARD001"), key=lambda e: int(e["version"]["N"]))
+    events = sorted(ddb_tables.events("CARD001"), key=lambda e: int(e["version"]["N"]))
     assert [int(e["version"]["N"]) for e in events] == list(range(1, 2 + changed))
     # Replaying the events gives the stored state: each starts where the previous ended.
     for before, after in itertools.pairwise(events):
@@ -123,4 +98,4 @@ def test_one_idempotency_key_sent_ten_times_at_once_changes_once(ddb_tables: Any
     refused = [r for r in results if not isinstance(r, dict)]
     assert not refused, refused
     assert all(r == results[0] for r in results)
-    assert [int(e["version"]["N"]) for e in events_of(ddb_tables, "CARD003")] == [1, 2]
+    assert [int(e["version"]["N"]) for e in ddb_tables.events("CARD003")] == [1, 2]
