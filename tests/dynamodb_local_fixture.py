@@ -48,6 +48,16 @@ class DynamoDBTables:
         )["Item"]
         return item
 
+    def set_customer_status(self, customer_id: str, status: str) -> None:
+        """Suspend (or reactivate) a customer behind the app's back, as the back office does."""
+        self.client.update_item(
+            TableName=self.names["CUSTOMERS_TABLE"],
+            Key={"customer_id": {"S": customer_id}},
+            UpdateExpression="SET #s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": status}},
+        )
+
     def events(self, card_id: str) -> list[dict[str, Any]]:
         """Every stored event of a card in version order, all pages, read consistently."""
         items: list[dict[str, Any]] = []

@@ -142,13 +142,7 @@ def test_nobody_to_tell(connect_lambda: ConnectLambda, name: str, status: str) -
 
 
 def test_a_suspended_customer_is_not_found(connect_lambda: ConnectLambda, ddb_tables: Any) -> None:
-    ddb_tables.client.update_item(
-        TableName=ddb_tables.names["CUSTOMERS_TABLE"],
-        Key={"customer_id": {"S": "CUST001"}},
-        UpdateExpression="SET #s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": "suspended"}},
-    )
+    ddb_tables.set_customer_status("CUST001", "suspended")
     assert (
         connect_lambda.invoke(load_event("voice_with_session_arn"))["status"]
         == "CUSTOMER_NOT_FOUND"

@@ -191,13 +191,7 @@ def test_another_customers_card_is_indistinguishable_from_a_missing_one(
 
 
 def test_suspended_customer_is_refused(api: Api, ddb_tables: Any) -> None:
-    ddb_tables.client.update_item(
-        TableName=ddb_tables.names["CUSTOMERS_TABLE"],
-        Key={"customer_id": {"S": "CUST001"}},
-        UpdateExpression="SET #s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": "suspended"}},
-    )
+    ddb_tables.set_customer_status("CUST001", "suspended")
     assert error_of(api.post(LOCK, ref()))["code"] == "AUTH_FAILED"
     assert error_of(api.get("/v1/customers/CUST001/cards"))["code"] == "AUTH_FAILED"
 

@@ -50,6 +50,7 @@ class World:
     """Writes fresh test data into ``ddb_tables`` and reads it back raw."""
 
     def __init__(self, ddb_tables: Any) -> None:
+        self.tables = ddb_tables
         self.client = ddb_tables.client
         self.names: dict[str, str] = ddb_tables.names
 
@@ -114,13 +115,7 @@ class World:
 
     def set_customer_status(self, customer_id: str, status: str) -> None:
         """Suspend (or reactivate) a customer behind the app's back, as the back office does."""
-        self.client.update_item(
-            TableName=self.names["CUSTOMERS_TABLE"],
-            Key={"customer_id": _s(customer_id)},
-            UpdateExpression="SET #s = :s",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":s": _s(status)},
-        )
+        self.tables.set_customer_status(customer_id, status)
 
     def card(self, card_id: str) -> dict[str, Any] | None:
         """The stored card as plain values, or ``None``."""
