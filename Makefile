@@ -8,6 +8,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 STAGE ?= dev
 DYNAMODB_LOCAL_PORT ?= 8000
+DEV_PORT ?= 8080
 DYNAMODB_LOCAL_DATA ?= .cache/dynamodb-local/data
 PYTEST_WORKERS ?= 2
 BOOTSTRAP_PYTHON := $(shell command -v python3.11 || command -v python3)
@@ -20,12 +21,12 @@ LOCAL_ENV := DYNAMODB_ENDPOINT=$(LOCAL_ENDPOINT) AWS_ACCESS_KEY_ID=local \
 	AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=$(or $(AWS_DEFAULT_REGION),us-east-1) \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: help venv install dev dev-stop dev-reset tables seed fetch-dynamodb-local test lint \
+.PHONY: help venv install dev serve dev-stop dev-reset tables seed fetch-dynamodb-local test lint \
 	package deploy bench gateway-schema soak clean distclean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: STAGE=$(STAGE) DYNAMODB_LOCAL_PORT=$(DYNAMODB_LOCAL_PORT) DYNAMODB_ENDPOINT=$(DYNAMODB_ENDPOINT)"
+	@echo "  variables: STAGE=$(STAGE) DEV_PORT=$(DEV_PORT) DYNAMODB_LOCAL_PORT=$(DYNAMODB_LOCAL_PORT) DYNAMODB_ENDPOINT=$(DYNAMODB_ENDPOINT)"
 
 venv: install ## create .venv (python3.11) and install requirements-dev.txt
 
@@ -44,15 +45,21 @@ ifndef DYNAMODB_ENDPOINT
 	@$(DDB_LOCAL) fetch
 endif
 
-dev: fetch-dynamodb-local ## serve the seeded API on http://127.0.0.1:8080 (DynamoDB Local on :8000)
+dev: fetch-dynamodb-local ## serve the seeded API on http://127.0.0.1:8080 (DEV_PORT) (DynamoDB Local on :8000)
 ifndef DYNAMODB_ENDPOINT
 	@$(DDB_LOCAL) start --port $(DYNAMODB_LOCAL_PORT) --db-path $(DYNAMODB_LOCAL_DATA)
 endif
 	@$(LOCAL_ENV) $(PY) scripts/create_tables.py --stage local
 	@$(LOCAL_ENV) $(PY) scripts/seed_data.py
-	@echo "API on http://127.0.0.1:8080 - Ctrl-C stops it; 'make dev-stop' stops DynamoDB Local"
+	@echo "API on http://127.0.0.1:$(DEV_PORT) - Ctrl-C stops it; 'make dev-stop' stops DynamoDB Local"
+	@$(MAKE) --no-print-directory serve
+
+# No autoreload: chalice's reloader polls every file under the project each second and restarts
+# the server on any change, DynamoDB Local's data file (.cache/dynamodb-local/data) included, so
+# every write would drop the requests that follow it. Restart `make serve` after editing code.
+serve: install ## serve the API only (DynamoDB Local and tables already there), no autoreload
 	exec env -u AWS_SESSION_TOKEN -u AWS_PROFILE $(LOCAL_ENV) \
-		.venv/bin/chalice local --stage local --host 127.0.0.1 --port 8080
+		.venv/bin/chalice local --stage local --host 127.0.0.1 --port $(DEV_PORT) --no-autoreload
 
 dev-stop: ## stop the DynamoDB Local that `make dev` started (data is kept)
 	@$(DDB_LOCAL) stop --port $(DYNAMODB_LOCAL_PORT)

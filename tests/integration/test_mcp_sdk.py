@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,53 +22,16 @@ from mcp.client.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import methods
 
-from scripts.dynamodb_local import free_port
+from tests.dev_server import make_serve
 
-ROOT = Path(__file__).resolve().parents[2]
 TOOLS = {"lock_card", "unlock_card", "request_new_card", "list_cards", "activate_card"}
 
 
 @pytest.fixture
-def chalice_local(ddb_tables: Any) -> Iterator[str]:
-    """``chalice local`` on 127.0.0.1 over this test's tables; stopped at the end."""
-    port = free_port()
-    env = {**os.environ, **ddb_tables.names, "DYNAMODB_ENDPOINT": ddb_tables.endpoint}
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "chalice"),
-            "local",
-            "--stage",
-            "local",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-autoreload",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("chalice local did not start")
-        yield f"{base}/mcp"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+def chalice_local(ddb_tables: Any, tmp_path: Path) -> Iterator[str]:
+    """``make serve`` (``chalice local`` as ``make dev`` runs it) over this test's tables."""
+    with make_serve(ddb_tables, tmp_path / "serve.log") as server:
+        yield f"{server.base_url}/mcp"
 
 
 @dataclass
