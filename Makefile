@@ -45,7 +45,14 @@ ifndef DYNAMODB_ENDPOINT
 	@$(DDB_LOCAL) fetch
 endif
 
+# Refuse a busy API port before anything is started or seeded (a second `make dev` would
+# otherwise reseed the running one's data, then fail).
+CHECK_DEV_PORT = $(PY) -c 'import sys; from scripts.dynamodb_local import port_in_use; \
+	sys.exit(port_in_use($(DEV_PORT)))' || { echo "port $(DEV_PORT) is in use: is make dev \
+	already running? ('ss -ltnp' tells) Stop it, or pick another port: DEV_PORT=8081" >&2; exit 1; }
+
 dev: fetch-dynamodb-local ## serve the seeded API on http://127.0.0.1:8080 (DEV_PORT) (DynamoDB Local on :8000)
+	@$(CHECK_DEV_PORT)
 ifndef DYNAMODB_ENDPOINT
 	@$(DDB_LOCAL) start --port $(DYNAMODB_LOCAL_PORT) --db-path $(DYNAMODB_LOCAL_DATA)
 endif
@@ -58,6 +65,7 @@ endif
 # the server on any change, DynamoDB Local's data file (.cache/dynamodb-local/data) included, so
 # every write would drop the requests that follow it. Restart `make serve` after editing code.
 serve: install ## serve the API only (DynamoDB Local and tables already there), no autoreload
+	@$(CHECK_DEV_PORT)
 	exec env -u AWS_SESSION_TOKEN -u AWS_PROFILE $(LOCAL_ENV) \
 		.venv/bin/chalice local --stage local --host 127.0.0.1 --port $(DEV_PORT) --no-autoreload
 

@@ -13,12 +13,21 @@ class CardOpsError(Exception):
     """Base of every error the service reports on purpose."""
 
     code: ClassVar[str] = "INTERNAL_ERROR"
-    default_message: ClassVar[str] = "An internal error occurred. Please retry later."
+    default_message: ClassVar[str] = "An internal error occurred."
     retryable: ClassVar[bool] = False
 
-    def __init__(self, message: str | None = None, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        details: dict[str, Any] | None = None,
+        *,
+        cause: str | None = None,
+    ) -> None:
         self.message = message or self.default_message
         self.details = details
+        # For the logs only, never a response: the AWS error code or the exception class
+        # behind this error (no exception text, which can echo input or name resources).
+        self.cause = cause
         super().__init__(self.message)
 
 

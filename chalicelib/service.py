@@ -55,6 +55,15 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The operation's log line is an error when the service failed, a warning when the caller
+# should retry, and information otherwise (refusals are answers, not faults).
+_LOG_LEVEL_OF_OUTCOME = {
+    errors.InternalError.code: "error",
+    errors.ServiceUnavailableError.code: "warning",
+    errors.ConcurrentModificationError.code: "warning",
+}
+
+
 def _backoff(attempt: int) -> float:
     return random.uniform(0.005, 0.02) * (attempt + 1)  # noqa: S311 - jitter, not a secret
 
@@ -150,7 +159,11 @@ class CardService:
         for attempt in range(COMMIT_ATTEMPTS):
             try:
                 return self._attempt(command, caller, decide, key, request_hash)
-            except (VersionConflictError, IdempotencyRaceError):
+            except (VersionConflictError, IdempotencyRaceError) as exc:
+                get_logger().debug(
+                    "commit conflict, reading again",
+                    extra={"attempt": attempt + 1, "cause": exc.cause or type(exc).__name__},
+                )
                 self._sleep(_backoff(attempt))
         raise errors.ConcurrentModificationError
 
@@ -252,31 +265,33 @@ class CardService:
         are logged with their trace and become ``InternalError``."""
         started = time.perf_counter()
         outcome = "OK"
+        cause: str | None = None
         try:
             return work()
         except errors.CardOpsError as exc:
-            outcome = exc.code
+            outcome, cause = exc.code, exc.cause
             raise
         except Exception as exc:
-            outcome = errors.InternalError.code
+            outcome, cause = errors.InternalError.code, type(exc).__name__
             get_logger().exception(
                 "unexpected failure",
                 extra={"operation": operation, "request_id": caller.request_id},
             )
-            raise errors.InternalError from exc
+            raise errors.InternalError(cause=cause) from exc
         finally:
-            get_logger().info(
-                "card operation",
-                extra={
-                    "operation": operation,
-                    "channel": caller.channel,
-                    "request_id": caller.request_id,
-                    "customer_id": customer_id,
-                    "card_id": card_id,
-                    "outcome": outcome,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            fields: dict[str, Any] = {
+                "operation": operation,
+                "channel": caller.channel,
+                "request_id": caller.request_id,
+                "customer_id": customer_id,
+                "card_id": card_id,
+                "outcome": outcome,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            }
+            if cause:
+                fields["cause"] = cause
+            log = getattr(get_logger(), _LOG_LEVEL_OF_OUTCOME.get(outcome, "info"))
+            log("card operation", extra=fields)
             emit_outcome(operation, caller.channel, outcome)
 
 

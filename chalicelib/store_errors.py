@@ -35,12 +35,12 @@ def translate_client_error(exc: Exception) -> errors.CardOpsError:
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         if code in UNAVAILABLE_CODES:
-            return errors.ServiceUnavailableError()
+            return errors.ServiceUnavailableError(cause=code)
         if code in CONFLICT_CODES:
-            return VersionConflictError()
-        return errors.InternalError()
+            return VersionConflictError(cause=code)
+        return errors.InternalError(cause=code or "ClientError")
     # Connection failures, read/connect timeouts: botocore already retried them.
-    return errors.ServiceUnavailableError()
+    return errors.ServiceUnavailableError(cause=type(exc).__name__)
 
 
 def transaction_error(exc: Exception, actions: list[dict[str, Any]]) -> errors.CardOpsError:
@@ -53,8 +53,9 @@ def transaction_error(exc: Exception, actions: list[dict[str, Any]]) -> errors.C
         return translate_client_error(exc)
     reasons = exc.response.get("CancellationReasons") or []
     codes = [reason.get("Code", "None") for reason in reasons]
+    cause = "TransactionCanceledException: " + ",".join(codes)
     if any(code in UNAVAILABLE_CODES for code in codes):
-        return errors.ServiceUnavailableError()
+        return errors.ServiceUnavailableError(cause=cause)
     failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
     if 0 in failed:
         return errors.AuthFailedError()
@@ -62,5 +63,5 @@ def transaction_error(exc: Exception, actions: list[dict[str, Any]]) -> errors.C
         return IdempotencyRaceError()
     if failed or any(code in CONFLICT_CODES for code in codes):
         # A card's version moved, or DynamoDB saw a competing transaction: read again, retry.
-        return VersionConflictError()
-    return errors.InternalError()
+        return VersionConflictError(cause=cause)
+    return errors.InternalError(cause=cause)

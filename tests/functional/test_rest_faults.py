@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -66,6 +67,40 @@ def test_a_missing_table_is_a_500_that_names_nothing(api: Api, faults: FaultInje
     response = api.post("/v1/cards/lock", LOCK_BODY)
     assert (response.status, response.body["error"]["code"]) == (500, "INTERNAL_ERROR")
     assert_no_leak(response.body)
+    assert "cause" not in json.dumps(response.body)
+
+
+def operation_log(caplog: pytest.LogCaptureFixture, request_id: str) -> logging.LogRecord:
+    """The one 'card operation' record the service logged for ``request_id``."""
+    [record] = [
+        record
+        for record in caplog.records
+        if record.getMessage() == "card operation"
+        and getattr(record, "request_id", None) == request_id
+    ]
+    return record
+
+
+def test_a_500_is_logged_as_an_error_with_its_aws_code(
+    api: Api, faults: FaultInjector, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a table that is missing, as after a wrong stage name or a deleted table
+    faults.on("TransactGetItems", lambda n: aws_error(400, "ResourceNotFoundException"))
+    response = api.post("/v1/cards/lock", LOCK_BODY)
+    # THEN the log line under the response's request id says what AWS answered
+    line = operation_log(caplog, response.body["error"]["request_id"])
+    assert (line.levelname, getattr(line, "outcome", None)) == ("ERROR", "INTERNAL_ERROR")
+    assert getattr(line, "cause", None) == "ResourceNotFoundException"
+
+
+def test_a_503_is_logged_as_a_warning_with_its_aws_code(
+    api: Api, faults: FaultInjector, caplog: pytest.LogCaptureFixture
+) -> None:
+    faults.on("TransactWriteItems", lambda n: aws_error(400, "ThrottlingException"))
+    response = api.post("/v1/cards/lock", LOCK_BODY)
+    line = operation_log(caplog, response.body["error"]["request_id"])
+    assert (line.levelname, getattr(line, "outcome", None)) == ("WARNING", "SERVICE_UNAVAILABLE")
+    assert getattr(line, "cause", None) == "ThrottlingException"
 
 
 def test_endless_version_conflicts_are_409_concurrent_modification(

@@ -1,4 +1,4 @@
-"""``make dev``'s server keeps serving while files under the project change.
+"""``make dev``'s server: keeps serving while files under the project change, refuses a busy port.
 
 chalice local's default reloader restarts the server whenever any file under the project
 changes, and ``make dev`` keeps DynamoDB Local's data file under ``.cache/``: every write the
@@ -9,10 +9,15 @@ README's curl examples one after another). ``make serve`` therefore runs without
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.dev_server import ROOT, make_serve
 
@@ -51,3 +56,33 @@ def test_a_file_written_under_the_project_does_not_restart_the_server(
         output = server.output()
     assert "Restarting" not in output, output
     assert "--no-autoreload" in output
+
+
+def run_make(target: str, port: int, ddb_tables: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **ddb_tables.names, "DYNAMODB_ENDPOINT": ddb_tables.endpoint}
+    return subprocess.run(
+        ["make", "--no-print-directory", target, f"DEV_PORT={port}"],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("target", ["serve", "dev"])
+def test_a_busy_api_port_is_refused_before_anything_starts(ddb_tables: Any, target: str) -> None:
+    # GIVEN something (another make dev, say) already listening on the API port
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_make(target, port, ddb_tables)
+    # THEN one clear line and a failure, before any table is created or data seeded
+    assert result.returncode != 0
+    assert f"port {port} is in use" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "seeded" not in result.stdout
+    assert "created" not in result.stdout
