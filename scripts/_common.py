@@ -31,20 +31,30 @@ DEFAULT_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
-def add_target_arguments(parser: argparse.ArgumentParser, stage_default: str | None) -> None:
-    """``--stage``, ``--endpoint`` and ``--region``, the same for every script."""
+def add_target_arguments(
+    parser: argparse.ArgumentParser, stage_default: str | None, use_env: bool = True
+) -> None:
+    """``--stage``, ``--endpoint`` and ``--region``, the same for every script.
+
+    ``use_env=False`` is for a script that calls ``resolve_endpoint(..., use_env=False)``: its
+    help must not promise that ``DYNAMODB_ENDPOINT`` is read.
+    """
     parser.add_argument(
         "--stage",
         default=stage_default,
         required=stage_default is None,
         help="stage whose tables to use (local has no suffix)",
     )
-    parser.add_argument(
-        "--endpoint",
-        help="DynamoDB endpoint URL (default: $DYNAMODB_ENDPOINT, else "
-        f"{LOCAL_ENDPOINT} for stage local, else AWS)",
+    default = (
+        f"$DYNAMODB_ENDPOINT, else {LOCAL_ENDPOINT} for stage local, else AWS"
+        if use_env
+        else "AWS; $DYNAMODB_ENDPOINT is ignored"
     )
-    parser.add_argument("--region", help="AWS region (default: $AWS_REGION, else us-east-1)")
+    parser.add_argument("--endpoint", help=f"DynamoDB endpoint URL (default: {default})")
+    parser.add_argument(
+        "--region",
+        help=f"AWS region (default: $AWS_REGION, else $AWS_DEFAULT_REGION, else {DEFAULT_REGION})",
+    )
 
 
 def resolve_endpoint(stage: str, endpoint: str | None, use_env: bool = True) -> str | None:

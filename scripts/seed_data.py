@@ -4,9 +4,11 @@ Every value is fixed, timestamps included, so running the seed twice writes byte
 items. Each card's ``issued`` event expires 13 months after it occurred (the rule the app
 applies to every event), not 13 months after the seed ran: that keeps the data identical
 between runs. Before writing, the seed removes what the app may have added for the demo
-customers (replacement cards, their events, idempotency records), so a reseed is a reset.
+customers (replacement cards, events other than the seed's, idempotency records) and rewrites
+the seed's own items, so a reseed is a reset.
 
-    python scripts/seed_data.py                          # stage local, http://localhost:8000
+    python scripts/seed_data.py                          # stage local: $DYNAMODB_ENDPOINT,
+                                                         # else http://localhost:8000
     python scripts/seed_data.py --endpoint http://127.0.0.1:8001
 """
 
@@ -215,11 +217,25 @@ def _batch_write(client: Any, table: str, requests: list[dict[str, Any]]) -> Non
             raise RuntimeError(f"DynamoDB kept items of {table} unprocessed")
 
 
+def _is_seed_event(key: dict[str, Any]) -> bool:
+    """Whether an event key is a seed card's version-1 ``issued`` event, which the seed rewrites."""
+    return key["card_id"]["S"] in SEED_CARD_IDS and key["version"]["N"] == "1"
+
+
 def remove_leftovers(client: Any, tables: dict[str, str]) -> int:
-    """Delete what the app added for the seed customers; return how many items went."""
+    """Delete what is not part of the seed but belongs to the seed customers (replacement cards,
+    later events, idempotency records); return how many items went.
+
+    The seed's own items are not deleted: the puts that follow replace them whole.
+    """
     customer_cards = _customer_card_ids(client, tables["cards"])
     extra_cards = sorted(customer_cards - set(SEED_CARD_IDS))
-    events = _event_keys(client, tables["card_events"], sorted(customer_cards | set(SEED_CARD_IDS)))
+    card_ids = sorted(customer_cards | set(SEED_CARD_IDS))
+    events = [
+        key
+        for key in _event_keys(client, tables["card_events"], card_ids)
+        if not _is_seed_event(key)
+    ]
     records = _idempotency_keys(client, tables["idempotency"])
     card_keys = [{"card_id": {"S": card_id}} for card_id in extra_cards]
     for table, keys in [
@@ -236,7 +252,7 @@ def seed(dynamodb: Any, names: dict[str, str], fresh_tables: bool = False) -> di
 
     ``dynamodb`` is a boto3 DynamoDB client or resource. ``fresh_tables=True`` skips looking for
     leftovers in tables just created (the test fixture). Returns item counts per table written,
-    plus ``removed`` for leftovers deleted first.
+    plus ``removed``: the items that are not part of the seed, deleted first.
     """
     client = dynamodb.meta.client if hasattr(dynamodb, "Table") else dynamodb
     tables = logical_names(names)
@@ -257,10 +273,15 @@ def seed(dynamodb: Any, names: dict[str, str], fresh_tables: bool = False) -> di
     return written
 
 
-def parse_args(argv: list[str] | None, stage_default: str | None) -> argparse.Namespace:
-    """``--stage``, ``--endpoint``, ``--region``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_target_arguments(parser, stage_default=stage_default)
+def parse_args(
+    argv: list[str] | None,
+    stage_default: str | None,
+    description: str | None = None,
+    use_env: bool = True,
+) -> argparse.Namespace:
+    """``--stage``, ``--endpoint``, ``--region``; ``use_env`` as in ``resolve_endpoint``."""
+    parser = argparse.ArgumentParser(description=description or __doc__.splitlines()[0])
+    add_target_arguments(parser, stage_default=stage_default, use_env=use_env)
     return parser.parse_args(argv)
 
 
@@ -273,7 +294,7 @@ def run(args: argparse.Namespace, endpoint: str | None) -> int:
         removed = written.pop("removed")
         where = endpoint or f"AWS stage {args.stage}"
         counts = ", ".join(f"{n} into {table}" for table, n in written.items())
-        print(f"seeded {where}: {counts}; removed {removed} leftover items")
+        print(f"seeded {where}: {counts}; removed {removed} items that are not part of the seed")
         return 0
 
     return run_script(body, endpoint)

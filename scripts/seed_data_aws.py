@@ -21,7 +21,7 @@ from scripts.seed_data import parse_args, run
 
 def main(argv: list[str] | None = None) -> int:
     """Seed ``--stage``'s tables on AWS."""
-    args = parse_args(argv, stage_default=None)
+    args = parse_args(argv, stage_default=None, description=__doc__.splitlines()[0], use_env=False)
     if args.stage == "local" and args.endpoint is None:
         print("error: stage 'local' is DynamoDB Local: use scripts/seed_data.py", file=sys.stderr)
         return 2

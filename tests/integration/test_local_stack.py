@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX, table_names
-from scripts import create_tables, delete_tables, dynamodb_local, seed_data
+from scripts import create_tables, delete_tables, dynamodb_local, seed_data, seed_data_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,16 +157,51 @@ def test_seed_is_repeatable_and_resets_the_demo_customers(ddb_tables: Any) -> No
     add_app_leftovers(client, names)
     other = {"idempotency_key": {"S": "CUST999#lock#keep"}}
     client.put_item(TableName=names["IDEMPOTENCY_TABLE"], Item=other)
-    seed_data.seed(client, names)
+    reset = seed_data.seed(client, names)
     second = scan_all(client, names)
-    seed_data.seed(client, names)
+    again = seed_data.seed(client, names)
 
     # THEN the demo customers are back to the seed, byte for byte; other data is untouched
     assert second == scan_all(client, names)
+    # and only what is not part of the seed counts as removed: 1 card, 3 events, 2 records
+    assert (reset["removed"], again["removed"]) == (6, 0)
     assert second["IDEMPOTENCY_TABLE"] == [other]
     assert {env: second[env] for env in names if env != "IDEMPOTENCY_TABLE"} == {
         env: first[env] for env in names if env != "IDEMPOTENCY_TABLE"
     }
+
+
+def test_reseeding_untouched_data_reports_nothing_removed(
+    dynamodb_endpoint: str, stage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--stage", stage, "--endpoint", dynamodb_endpoint]
+    assert create_tables.main(args) == 0
+    assert seed_data.main(args) == 0
+    capsys.readouterr()
+
+    assert seed_data.main(args) == 0
+
+    out = capsys.readouterr().out
+    assert out.startswith(f"seeded {dynamodb_endpoint}: 3 into betterbank-customers-{stage}, ")
+    assert out.endswith("; removed 0 items that are not part of the seed\n")
+
+
+def test_seed_data_aws_ignores_dynamodb_endpoint_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DYNAMODB_ENDPOINT", "http://127.0.0.1:1")
+
+    # stage local with only $DYNAMODB_ENDPOINT set: refused, so the variable was not read
+    assert seed_data_aws.main(["--stage", "local"]) == 2
+    assert "use scripts/seed_data.py" in capsys.readouterr().err
+
+    with pytest.raises(SystemExit):
+        seed_data_aws.main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert (
+        "--endpoint ENDPOINT DynamoDB endpoint URL (default: AWS; $DYNAMODB_ENDPOINT is ignored)"
+        in usage
+    )
 
 
 def test_seed_matches_the_spec(ddb_tables: Any) -> None:
