@@ -7,6 +7,10 @@ Each target (``lock-card``, ``unlock-card``, …) points at ``betterbank-mcp-<to
 the tool's schema in the Gateway subset (``mcp_handlers.schema_export``) and the gateway's own
 IAM role as credentials (``GATEWAY_IAM_ROLE``: the stack's ``betterbank-gateway-role-<stage>``
 may invoke exactly these five functions). Rerunning updates targets in place.
+
+``--dry-run`` prints the requests and calls nothing, not even STS: without ``--account`` the
+ARNs carry the placeholder account 123456789012, and without a region (``--region`` or
+``AWS_DEFAULT_REGION``) the placeholder region us-east-1; one line on stderr says which.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from mcp_handlers.schema_export import function_name, gateway_tool, target_name
 from mcp_handlers.tools import TOOLS
 
 CREDENTIALS = [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
+#: What a dry run puts in the ARNs when it is not told the account or cannot find a region.
+PLACEHOLDER_ACCOUNT = "123456789012"
+PLACEHOLDER_REGION = "us-east-1"
 MESSAGES = {
     "AccessDeniedException": "access denied: your credentials may not manage this gateway's "
     "targets (bedrock-agentcore:*GatewayTarget*), or the gateway role may not invoke the function",
@@ -95,6 +102,24 @@ def _account(args: argparse.Namespace, session: Any) -> str:
     return str(session.client("sts").get_caller_identity()["Account"])
 
 
+def _placeholders(account: str | None, region: str | None) -> str:
+    """The dry run's one-line warning about made-up ARN parts ("" when there are none)."""
+    values: list[str] = []
+    flags: list[str] = []
+    if not account:
+        values.append(f"account {PLACEHOLDER_ACCOUNT}")
+        flags.append("--account")
+    if not region:
+        values.append(f"region {PLACEHOLDER_REGION}")
+        flags.append("--region (or set AWS_DEFAULT_REGION)")
+    if not values:
+        return ""
+    return (
+        f"dry run: the Lambda ARNs use a placeholder {' and '.join(values)}; "
+        f"pass {' and '.join(flags)} for the real {'ones' if len(values) > 1 else 'one'}"
+    )
+
+
 def _client_error(exc: Any) -> str:
     """One line for an AWS error: what it means here, plus the service's own sentence where it
     says something we cannot (which field a ValidationException is about)."""
@@ -113,8 +138,14 @@ def _run(args: argparse.Namespace) -> int:
     if region is None and not args.dry_run:
         print("error: no region: pass --region or set AWS_DEFAULT_REGION", file=sys.stderr)
         return 1
-    region = region or "us-east-1"
-    account = args.account or ("123456789012" if args.dry_run else _account(args, session))
+    if args.dry_run:
+        warning = _placeholders(args.account, region)
+        if warning:
+            print(warning, file=sys.stderr)
+        region = region or PLACEHOLDER_REGION
+        account = args.account or PLACEHOLDER_ACCOUNT
+    else:
+        account = args.account or _account(args, session)
     partition = session.get_partition_for_region(region)
     requests = target_requests(args.gateway_id, args.stage, region, account, partition)
     if args.dry_run:
@@ -133,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", required=True)
     parser.add_argument("--region", default=None)
     parser.add_argument("--account", default=None, help="skip the STS lookup of the account id")
-    parser.add_argument("--dry-run", action="store_true", help="print the requests, call nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the requests, call nothing (not even STS)"
+    )
     args = parser.parse_args(argv)
 
     from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError

@@ -158,9 +158,41 @@ def test_dry_run_prints_requests_and_calls_nothing(capsys: pytest.CaptureFixture
         )
         == 0
     )
-    printed = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
     assert len(printed) == 5
     assert "eu-west-1" in printed[0]["targetConfiguration"]["mcp"]["lambda"]["lambdaArn"]
+    assert captured.err == (
+        "dry run: the Lambda ARNs use a placeholder account 123456789012; "
+        "pass --account for the real one\n"
+    )
+
+
+def test_dry_run_says_which_arn_parts_are_placeholders(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN no region anywhere and no account: the dry run still works, offline
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    argv = ["--gateway-id", "gw-test", "--stage", "dev", "--dry-run"]
+
+    assert register.main(argv) == 0
+    captured = capsys.readouterr()
+
+    # THEN the ARNs carry both placeholders, and stderr says so in one line
+    arn = json.loads(captured.out)[0]["targetConfiguration"]["mcp"]["lambda"]["lambdaArn"]
+    assert arn == "arn:aws:lambda:us-east-1:123456789012:function:betterbank-mcp-lock-card-dev"
+    assert captured.err == (
+        "dry run: the Lambda ARNs use a placeholder account 123456789012 and region us-east-1; "
+        "pass --account and --region (or set AWS_DEFAULT_REGION) for the real ones\n"
+    )
+
+    # WHEN both are given, nothing is a placeholder and stderr stays empty
+    assert register.main([*argv, "--account", "111122223333", "--region", "eu-west-1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert ":eu-west-1:111122223333:" in captured.out
 
 
 def test_schema_export_command_writes_one_file_per_target(tmp_path: Path) -> None:
