@@ -11,6 +11,7 @@ import binascii
 import json
 
 from chalicelib import errors
+from chalicelib.validation import field_error
 
 
 def encode_cursor(card_id: str, version: int) -> str:
@@ -21,7 +22,9 @@ def encode_cursor(card_id: str, version: int) -> str:
 
 def decode_cursor(cursor: str, card_id: str) -> int:
     """Read a cursor back; one made for another card, or garbage, is a validation error."""
-    invalid = errors.ValidationFailedError(details={"cursor": "is not a valid cursor"})
+    invalid = errors.ValidationFailedError(
+        details={"fields": [field_error("cursor", "is not a valid cursor")]}
+    )
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value = json.loads(raw)

@@ -24,7 +24,7 @@ from chalicelib.http_context import current_http as current_http  # noqa: PLC041
 from chalicelib.models import IDEMPOTENCY_KEY_PATTERN, CardRef, ListCardsRequest
 from chalicelib.observability import get_logger
 from chalicelib.service import Caller
-from chalicelib.validation import field_errors
+from chalicelib.validation import field_error, field_errors
 
 MAX_BODY_BYTES = 16 * 1024
 RETRY_AFTER_SECONDS = "1"
@@ -124,9 +124,12 @@ def if_match() -> int | None:
     match = _IF_MATCH.match(raw)
     if match is None:
         raise errors.ValidationFailedError(
-            details={"fields": [{"field": "If-Match", "issue": 'must be a version, e.g. "3"'}]}
+            details={"fields": [field_error("If-Match", 'must be a version, e.g. "3"')]}
         )
     return int(match.group(1))
+
+
+KEY_RULE = "must be 1-128 letters, digits or _ . : -"
 
 
 def idempotency_key() -> str | None:
@@ -136,14 +139,7 @@ def idempotency_key() -> str | None:
         return None
     if not _IDEMPOTENCY_KEY.match(raw):
         raise errors.ValidationFailedError(
-            details={
-                "fields": [
-                    {
-                        "field": "Idempotency-Key",
-                        "issue": "must be 1-128 letters, digits or _ . : -",
-                    }
-                ]
-            }
+            details={"fields": [field_error("Idempotency-Key", KEY_RULE)]}
         )
     return raw
 
@@ -180,12 +176,12 @@ def history_query() -> tuple[int, str | None]:
     raw_limit = query.get("limit", "20")
     if not re.fullmatch(r"[0-9]{1,3}", raw_limit) or not 1 <= int(raw_limit) <= 100:
         raise errors.ValidationFailedError(
-            details={"fields": [{"field": "limit", "issue": "must be a whole number 1-100"}]}
+            details={"fields": [field_error("limit", "must be a whole number 1-100")]}
         )
     cursor = query.get("cursor")
     if cursor is not None and not 1 <= len(cursor) <= 512:
         raise errors.ValidationFailedError(
-            details={"fields": [{"field": "cursor", "issue": "is not a valid cursor"}]}
+            details={"fields": [field_error("cursor", "is not a valid cursor")]}
         )
     return int(raw_limit), cursor
 

@@ -22,6 +22,7 @@ from chalicelib.models import CardList, EventPage, ReplacementPreview, WriteResu
 from chalicelib.observability import emit_outcome, get_logger
 from chalicelib.store import CardStore, IdempotencyRecord, Snapshot
 from chalicelib.store_errors import IdempotencyRaceError, VersionConflictError
+from chalicelib.validation import field_error
 
 COMMIT_ATTEMPTS = 4
 HISTORY_DEFAULT_LIMIT = 20
@@ -231,7 +232,7 @@ class CardService:
         def read() -> dict[str, Any]:
             if not 1 <= limit <= HISTORY_MAX_LIMIT:
                 raise errors.ValidationFailedError(
-                    details={"limit": f"must be between 1 and {HISTORY_MAX_LIMIT}"}
+                    details={"fields": [field_error("limit", f"must be 1-{HISTORY_MAX_LIMIT}")]}
                 )
             before = decode_cursor(cursor, card_id) if cursor else None
             _authorize(self._store.load(customer_id, card_id), customer_id)

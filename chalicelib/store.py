@@ -146,13 +146,15 @@ class CardStore:
     def events(
         self, card_id: str, limit: int, before_version: int | None = None
     ) -> tuple[list[dict[str, Any]], int | None]:
-        """A page of a card's events, newest first, and the version to continue before."""
+        """A page of a card's events, newest first, and the version to continue before (None
+        on the last page: one event more than the page is read, so a full last page does not
+        hand out a cursor to an empty one)."""
         kwargs: dict[str, Any] = {
             "TableName": self._events,
             "KeyConditionExpression": "card_id = :c",
             "ExpressionAttributeValues": {":c": {"S": card_id}},
             "ScanIndexForward": False,
-            "Limit": limit,
+            "Limit": limit + 1,
         }
         if before_version is not None:
             kwargs["ExclusiveStartKey"] = {
@@ -160,9 +162,12 @@ class CardStore:
                 "version": {"N": str(before_version)},
             }
         response = self._call("query", **kwargs)
-        page = [items.from_item(i) for i in response.get("Items", [])]
-        last = response.get("LastEvaluatedKey")
-        return page, int(last["version"]["N"]) if last else None
+        raw = response.get("Items", [])
+        page = [items.from_item(i) for i in raw[:limit]]
+        # More follow when the extra event came back, or when DynamoDB stopped early (its 1 MB
+        # page limit) and says where it stopped.
+        more = len(raw) > limit or "LastEvaluatedKey" in response
+        return page, int(page[-1]["version"]) if more and page else None
 
     # -- writes ------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.observability import get_logger
 from chalicelib.service import Caller
+from chalicelib.validation import field_error
 from mcp_handlers.dispatch import (
     INVALID_REQUEST,
     PARSE_ERROR,
@@ -97,7 +98,7 @@ def _gateway_call(exchange: Exchange, qualified: str, event: Any) -> dict[str, A
     if requested != tool_name:
         unknown = errors.ValidationFailedError(
             f"This function serves the {tool_name} tool only.",
-            details={"tool": "unknown tool for this target"},
+            details={"fields": [field_error("tool", "unknown tool for this target")]},
         )
         return refusal(unknown, caller.request_id).data
     return call_tool(TOOLS_BY_NAME[tool_name], event, caller, exchange.service).data

@@ -125,6 +125,27 @@ def test_list_cards_and_history_with_cursor(api: Api) -> None:
     assert seen == [7, 6, 5, 4, 3, 2, 1]
 
 
+def test_a_full_last_page_has_no_cursor(api: Api) -> None:
+    api.post(LOCK, ref())  # CARD001 now has events 1 and 2
+    path = "/v1/customers/CUST001/cards/CARD001/events"
+    first = api.get(f"{path}?limit=1").body["data"]
+    last = api.get(f"{path}?limit=1&cursor={first['next_cursor']}").body["data"]
+    assert [e["version"] for e in last["events"]] == [1]
+    assert last.get("next_cursor") is None
+    assert api.get(f"{path}?limit=2").body["data"].get("next_cursor") is None
+
+
+def test_an_unknown_field_is_named_and_a_card_secret_is_not(api: Api) -> None:
+    typo = error_of(api.post(NEW, ref(reason="lost", shipping_sped="expedited")))
+    assert typo["details"]["fields"] == [{"field": "shipping_sped", "issue": "unknown field"}]
+    secret = error_of(api.post(LOCK, ref(cvv="123")))
+    assert secret["details"]["fields"] == [
+        {"field": "body", "issue": "card numbers, CVVs and PINs are never accepted"}
+    ]
+    odd = error_of(api.post(LOCK, ref(**{"4111111111111111": "x"})))
+    assert odd["details"]["fields"] == [{"field": "body", "issue": "unknown field"}]
+
+
 def test_history_of_another_customers_card_is_card_not_found(api: Api) -> None:
     response = api.get("/v1/customers/CUST001/cards/CARD003/events")
     assert (response.status, error_of(response)["code"]) == (404, "CARD_NOT_FOUND")
@@ -137,6 +158,9 @@ def test_a_cursor_for_another_card_is_refused(api: Api) -> None:
     ]
     response = api.get(f"/v1/customers/CUST001/cards/CARD002/events?cursor={cursor}")
     assert (response.status, error_of(response)["code"]) == (400, "VALIDATION_ERROR")
+    assert error_of(response)["details"] == {
+        "fields": [{"field": "cursor", "issue": "is not a valid cursor"}]
+    }
 
 
 @pytest.mark.parametrize(
