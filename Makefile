@@ -69,7 +69,7 @@ serve: install ## serve the API only (DynamoDB Local and tables already there), 
 	exec env -u AWS_SESSION_TOKEN -u AWS_PROFILE $(LOCAL_ENV) \
 		.venv/bin/chalice local --stage local --host 127.0.0.1 --port $(DEV_PORT) --no-autoreload
 
-dev-stop: ## stop the DynamoDB Local that `make dev` started (data is kept)
+dev-stop: ## stop the DynamoDB Local that `make dev` started (its data file is kept)
 	@$(DDB_LOCAL) stop --port $(DYNAMODB_LOCAL_PORT)
 
 dev-reset: dev-stop ## stop DynamoDB Local and delete its data (next `make dev` starts clean)

@@ -18,6 +18,12 @@ UNAVAILABLE_CODES = frozenset(
     }
 )
 CONFLICT_CODES = frozenset({"TransactionConflict", "TransactionConflictException"})
+# Errors about the deployment, not the request: their text names the missing grant or table
+# (never customer input), which is what an operator needs, so the logs keep it.
+SETUP_CODES = frozenset(
+    {"AccessDeniedException", "ResourceNotFoundException", "UnrecognizedClientException"}
+)
+MAX_CAUSE_TEXT = 300
 
 
 class VersionConflictError(errors.ConcurrentModificationError):
@@ -38,6 +44,9 @@ def translate_client_error(exc: Exception) -> errors.CardOpsError:
             return errors.ServiceUnavailableError(cause=code)
         if code in CONFLICT_CODES:
             return VersionConflictError(cause=code)
+        if code in SETUP_CODES:
+            text = str(exc.response.get("Error", {}).get("Message", ""))[:MAX_CAUSE_TEXT]
+            return errors.InternalError(cause=f"{code}: {text}" if text else code)
         return errors.InternalError(cause=code or "ClientError")
     # Connection failures, read/connect timeouts: botocore already retried them.
     return errors.ServiceUnavailableError(cause=type(exc).__name__)
