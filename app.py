@@ -12,6 +12,7 @@ from typing import Any
 from chalice.app import IAMAuthorizer
 
 from chalicelib import rest
+from chalicelib.commands import WriteCommand
 from chalicelib.http_app import CardOperationsApp
 from chalicelib.models import (
     ActivateCardRequest,
@@ -20,7 +21,6 @@ from chalicelib.models import (
     UnlockCardRequest,
 )
 from chalicelib.runtime import card_service
-from chalicelib.service import WriteCommand
 
 # Powertools owns logging (JSON lines); Chalice adding its own handler would print twice.
 #: Deployed stages require SigV4 (IAM) on every route; ``chalice local`` does not enforce it.

@@ -17,13 +17,13 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import errors
+from chalicelib.commands import Caller
 
 # Re-exported: the MCP channel receives the request from here.
 from chalicelib.http_context import HttpRequest as HttpRequest  # noqa: PLC0414
 from chalicelib.http_context import current_http as current_http  # noqa: PLC0414
 from chalicelib.models import IDEMPOTENCY_KEY_PATTERN, CardRef, ListCardsRequest
 from chalicelib.observability import get_logger
-from chalicelib.service import Caller
 from chalicelib.validation import field_error, field_errors
 
 MAX_BODY_BYTES = 16 * 1024

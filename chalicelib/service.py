@@ -12,14 +12,14 @@ import json
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import domain, errors
+from chalicelib.commands import Caller, WriteCommand
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.models import CardList, EventPage, ReplacementPreview, WriteResult, dump
-from chalicelib.observability import emit_outcome, get_logger
+from chalicelib.observability import get_logger, observe_operation
 from chalicelib.store import CardStore, IdempotencyRecord, Snapshot
 from chalicelib.store_errors import IdempotencyRaceError, VersionConflictError
 from chalicelib.validation import field_error
@@ -31,38 +31,8 @@ HISTORY_MAX_LIMIT = 100
 Decide = Callable[[Snapshot, domain.Context], domain.Decision]
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who called, through which channel, under which request id."""
-
-    channel: str
-    actor: str
-    request_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class WriteCommand:
-    """A change to one card, with its optional guards."""
-
-    operation: str
-    customer_id: str
-    card_id: str
-    params: dict[str, Any]
-    idempotency_key: str | None = None
-    if_match: int | None = None
-
-
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-# The operation's log line is an error when the service failed, a warning when the caller
-# should retry, and information otherwise (refusals are answers, not faults).
-_LOG_LEVEL_OF_OUTCOME = {
-    errors.InternalError.code: "error",
-    errors.ServiceUnavailableError.code: "warning",
-    errors.ConcurrentModificationError.code: "warning",
-}
 
 
 def _backoff(attempt: int) -> float:
@@ -142,12 +112,12 @@ class CardService:
                 },
             )
 
-        return self._observe(
+        return observe_operation(
             "preview_new_card", command.customer_id, command.card_id, caller, preview
         )
 
     def _run(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
-        return self._observe(
+        return observe_operation(
             command.operation,
             command.customer_id,
             command.card_id,
@@ -217,7 +187,7 @@ class CardService:
             cards = self._store.cards_of(customer_id)
             return dump(CardList, {"customer_id": customer_id, "cards": cards})
 
-        return self._observe("list_cards", customer_id, None, caller, read)
+        return observe_operation("list_cards", customer_id, None, caller, read)
 
     def card_history(
         self,
@@ -242,7 +212,7 @@ class CardService:
                 EventPage, {"card_id": card_id, "events": events, "next_cursor": next_cursor}
             )
 
-        return self._observe("card_history", customer_id, card_id, caller, read)
+        return observe_operation("card_history", customer_id, card_id, caller, read)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -253,47 +223,6 @@ class CardService:
             request_id=caller.request_id,
             now=self._clock(),
         )
-
-    def _observe(
-        self,
-        operation: str,
-        customer_id: str,
-        card_id: str | None,
-        caller: Caller,
-        work: Callable[[], dict[str, Any]],
-    ) -> dict[str, Any]:
-        """Run ``work``, log its outcome with ids only, emit its metric; unexpected exceptions
-        are logged with their trace and become ``InternalError``."""
-        started = time.perf_counter()
-        outcome = "OK"
-        cause: str | None = None
-        try:
-            return work()
-        except errors.CardOpsError as exc:
-            outcome, cause = exc.code, exc.cause
-            raise
-        except Exception as exc:
-            outcome, cause = errors.InternalError.code, type(exc).__name__
-            get_logger().exception(
-                "unexpected failure",
-                extra={"operation": operation, "request_id": caller.request_id},
-            )
-            raise errors.InternalError(cause=cause) from exc
-        finally:
-            fields: dict[str, Any] = {
-                "operation": operation,
-                "channel": caller.channel,
-                "request_id": caller.request_id,
-                "customer_id": customer_id,
-                "card_id": card_id,
-                "outcome": outcome,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            }
-            if cause:
-                fields["cause"] = cause
-            log = getattr(get_logger(), _LOG_LEVEL_OF_OUTCOME.get(outcome, "info"))
-            log("card operation", extra=fields)
-            emit_outcome(operation, caller.channel, outcome)
 
 
 def _authorize(snap: Snapshot, customer_id: str) -> tuple[domain.Customer, domain.Card]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.commands import Caller
 from chalicelib.observability import get_logger
-from chalicelib.service import Caller
 from mcp_handlers.tools import TOOLS_BY_NAME, CardOperations, call_tool, tool_definitions
 
 HANDSHAKE_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")

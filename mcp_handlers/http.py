@@ -12,8 +12,8 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.commands import Caller
 from chalicelib.http_context import HttpRequest
-from chalicelib.service import Caller
 from mcp_handlers.dispatch import (
     DEFAULT_HTTP_VERSION,
     HEADER_MISMATCH,

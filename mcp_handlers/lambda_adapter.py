@@ -19,8 +19,8 @@ import uuid
 from typing import Any
 
 from chalicelib import errors
+from chalicelib.commands import Caller
 from chalicelib.observability import get_logger
-from chalicelib.service import Caller
 from chalicelib.validation import field_error
 from mcp_handlers.dispatch import (
     INVALID_REQUEST,

@@ -17,8 +17,8 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import errors, models
+from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import card_service
-from chalicelib.service import Caller, WriteCommand
 from chalicelib.validation import field_errors
 from mcp_handlers.arguments import (
     ActivateCardArgs,

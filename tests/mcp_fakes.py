@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib import errors, models
-from chalicelib.service import Caller, WriteCommand
+from chalicelib.commands import Caller, WriteCommand
 
 UPDATED_AT = "2026-11-28T12:00:00Z"
 

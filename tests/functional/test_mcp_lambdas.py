@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import app
+from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import card_service
-from chalicelib.service import Caller, WriteCommand
 
 EVENTS = Path(__file__).parent.parent / "events" / "mcp"
 LAMBDAS = {

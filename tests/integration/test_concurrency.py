@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import errors
+from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import card_service
-from chalicelib.service import Caller, WriteCommand
 
 THREADS = 32
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import card_service, dynamodb_client
-from chalicelib.service import Caller, CardService, WriteCommand
+from chalicelib.service import CardService
 
 CALLER = Caller(channel="api", actor="test", request_id="req")
 

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from chalicelib import errors
-from chalicelib.service import Caller, CardService, WriteCommand
+from chalicelib.commands import Caller, WriteCommand
+from chalicelib.service import CardService
 from tests.reliability.card_model import CardModel, ModelCard, Outcome, Refusal
 from tests.reliability.world import World, new_id, plain
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import card_service
-from chalicelib.service import Caller, WriteCommand
 from tests.integration.test_concurrency import race
 from tests.reliability.world import World
 

@@ -26,8 +26,8 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import card_service, dynamodb_client
-from chalicelib.service import Caller, WriteCommand
 from tests.connect_fakes import blackhole_server
 from tests.faults import LOST_RESPONSE, READ_TIMEOUT, FaultInjector, aws_error, cancelled
 from tests.reliability.channels import Answer, Channels

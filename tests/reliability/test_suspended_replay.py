@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import errors
+from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import card_service
-from chalicelib.service import Caller, WriteCommand
 from tests.reliability.world import World
 
 CALLER = Caller(channel="api", actor="test", request_id="req-1")
