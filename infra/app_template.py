@@ -11,6 +11,10 @@ static file with a ``Stage`` parameter: a package then cannot be deployed as ano
 the prod-only settings (``Retain``, deletion protection) need no conditions. The deep merge
 replaces lists and scalars and merges dicts, so nothing here places an intrinsic where Chalice
 already put one (``scripts/check_template.py`` proves it on the output).
+
+This module assembles the document and is its CLI; the parts are built in ``table_resources``
+(tables, throttle alarms), ``function_resources`` (per function) and ``invoker_resources``
+(the gateway role, the Connect permission).
 """
 
 from __future__ import annotations
@@ -20,151 +24,11 @@ import json
 import sys
 from pathlib import Path
 
-from chalicelib import schema
-from infra.cfn import Json, alarm_actions, arn_of, ref, stage_settings, sub, tags
+from infra.cfn import Json, arn_of, ref, stage_settings
 from infra.function_resources import function_resources
-from infra.permissions import FUNCTIONS, MCP_FUNCTIONS, TABLE_LOGICAL_IDS
-
-
-def table_resource(logical: str, stage: str) -> Json:
-    """One DynamoDB table, keys and indexes from ``chalicelib.schema`` (the one definition)."""
-    request = schema.create_table_request(logical, schema.table_name(logical, stage))
-    properties: Json = {
-        **request,
-        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-        "SSESpecification": {"SSEEnabled": True},
-        "DeletionProtectionEnabled": stage_settings(stage)["retain"],
-        "Tags": tags(stage),
-    }
-    ttl = schema.TTL_ATTRIBUTES.get(logical)
-    if ttl:
-        properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
-    policy = "Retain" if stage_settings(stage)["retain"] else "Delete"
-    return {
-        "Type": "AWS::DynamoDB::Table",
-        "DeletionPolicy": policy,
-        "UpdateReplacePolicy": policy,
-        "Properties": properties,
-        "Metadata": {
-            "checkov": {
-                "skip": [
-                    {
-                        "id": "CKV_AWS_119",
-                        "comment": "Encrypted with the AWS managed key (aws/dynamodb); a "
-                        "customer managed key is the platform team's decision (key policy, "
-                        "rotation, cost) and a one-line change here.",
-                    }
-                ]
-            }
-        },
-    }
-
-
-def throttle_alarm(logical: str, stage: str) -> Json:
-    """Any read or write throttle on a table in 5 minutes (on-demand tables rarely throttle)."""
-    table_id = TABLE_LOGICAL_IDS[logical]
-
-    def metric(metric_id: str, metric_name: str) -> Json:
-        return {
-            "Id": metric_id,
-            "ReturnData": False,
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": "AWS/DynamoDB",
-                    "MetricName": metric_name,
-                    "Dimensions": [{"Name": "TableName", "Value": ref(table_id)}],
-                },
-                "Period": 300,
-                "Stat": "Sum",
-            },
-        }
-
-    table = schema.table_name(logical, stage)
-    return {
-        "Type": "AWS::CloudWatch::Alarm",
-        "Properties": {
-            "AlarmName": f"{table}-throttles",
-            "AlarmDescription": f"{table} throttled reads or writes in the last 5 minutes",
-            "Metrics": [
-                metric("reads", "ReadThrottleEvents"),
-                metric("writes", "WriteThrottleEvents"),
-                {
-                    "Id": "throttles",
-                    "Label": "Read and write throttle events",
-                    "Expression": "FILL(reads, 0) + FILL(writes, 0)",
-                    "ReturnData": True,
-                },
-            ],
-            "EvaluationPeriods": 1,
-            "Threshold": 0,
-            "ComparisonOperator": "GreaterThanThreshold",
-            "TreatMissingData": "notBreaching",
-            "AlarmActions": alarm_actions(),
-        },
-    }
-
-
-def gateway_role(stage: str) -> Json:
-    """The role AgentCore Gateway assumes: invoke exactly the five MCP tool functions."""
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "RoleName": f"betterbank-gateway-role-{stage}",
-            "Description": "AgentCore Gateway: invoke the BetterBank MCP tool Lambdas",
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")},
-                            "ArnLike": {
-                                "aws:SourceArn": sub(
-                                    "arn:${AWS::Partition}:bedrock-agentcore:${AWS::Region}"
-                                    ":${AWS::AccountId}:gateway/*"
-                                )
-                            },
-                        },
-                    }
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "invoke-mcp-tools",
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "InvokeMcpTools",
-                                "Effect": "Allow",
-                                "Action": "lambda:InvokeFunction",
-                                "Resource": [arn_of(f.logical_id) for f in MCP_FUNCTIONS],
-                            }
-                        ],
-                    },
-                }
-            ],
-            "Tags": tags(stage),
-        },
-    }
-
-
-def connect_permission() -> Json:
-    """Amazon Connect may invoke the session Lambda, from exactly the given instance."""
-    return {
-        "Type": "AWS::Lambda::Permission",
-        "Condition": "HasConnectInstance",
-        "Properties": {
-            "FunctionName": arn_of("ConnectUpdateSessionData"),
-            "Action": "lambda:InvokeFunction",
-            "Principal": "connect.amazonaws.com",
-            "SourceArn": ref("ConnectInstanceArn"),
-            "SourceAccount": ref("AWS::AccountId"),
-        },
-    }
-
+from infra.invoker_resources import connect_permission, gateway_role
+from infra.permissions import FUNCTIONS, TABLE_LOGICAL_IDS
+from infra.table_resources import table_resource, throttle_alarm
 
 PARAMETERS: Json = {
     "ConnectInstanceArn": {
