@@ -2,158 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from benchmarks.cold import PARTS, ColdStart
 from benchmarks.harness import ROOT
-from benchmarks.report import MAX_ZIP_BYTES, Package
-from benchmarks.roundtrips import RoundTrips
-from benchmarks.throughput import Throughput
-from benchmarks.warm import Latency
+from benchmarks.markdown_sections import (
+    cold_section,
+    latency_section,
+    markdown_table,
+    round_trip_section,
+    throughput_section,
+)
+from benchmarks.results import COLD_BUDGET, WARM_BUDGET, Results, budget_rows
+
+# benchmarks/run.py imports Results from here; the budgets stay importable where they were.
+__all__ = ["COLD_BUDGET", "WARM_BUDGET", "Results", "budget_rows", "document", "summary"]
 
 FIXES = ROOT / "benchmarks" / "FIXES.md"
-COLD_BUDGET = 1.3
-WARM_BUDGET = 1.5
-
-
-@dataclass
-class Results:
-    """Everything one run measured."""
-
-    machine: dict[str, str]
-    args: dict[str, Any]
-    cold: ColdStart | None = None
-    rss_mib: float = 0.0
-    round_trips: list[RoundTrips] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    latencies: list[Latency] = field(default_factory=list)
-    throughput: list[Throughput] = field(default_factory=list)
-    package: Package | None = None
-
-
-def _met(ok: bool) -> str:
-    return "met" if ok else "**over**"
-
-
-def budget_rows(r: Results) -> list[tuple[str, str, str, str, str]]:
-    """(figure, measured, floor, budget, verdict) for every SPEC §10 budget."""
-    rows = []
-    by_budget: dict[int, list[RoundTrips]] = {}
-    for trip in r.round_trips:
-        if trip.budget is not None:
-            by_budget.setdefault(trip.budget, []).append(trip)
-    for budget, trips in sorted(by_budget.items()):
-        worst = max(trips, key=lambda t: t.count)
-        rows.append(
-            (
-                f"DynamoDB round trips, operations budgeted {budget} ({len(trips)} measured)",
-                f"max {worst.count} ({worst.channel}: {worst.operation})",
-                "-",
-                f"<= {budget}",
-                _met(all(t.within and t.ok for t in trips)),
-            )
-        )
-    if r.cold is not None:
-        c = r.cold
-        rows.append(
-            (
-                "cold start: import app + first lock (median, fresh processes)",
-                f"{c.app_median * 1000:.0f} ms = {c.ratio:.2f} x floor",
-                f"import boto3 + one DynamoDB client: {c.floor_median * 1000:.0f} ms",
-                f"<= {COLD_BUDGET} x",
-                _met(c.ratio <= COLD_BUDGET),
-            )
-        )
-    for lat in r.latencies:
-        if lat.budget is not None:
-            rows.append(
-                (
-                    f"warm {lat.operation}, p50 (REST handler, in process)",
-                    f"{lat.app_p(0.5):.2f} ms = {lat.ratio:.2f} x floor",
-                    f"raw {' + '.join(lat.calls)}: {lat.floor_p50:.2f} ms",
-                    f"<= {lat.budget} x",
-                    _met(lat.ratio <= lat.budget),
-                )
-            )
-    if r.package is not None:
-        p = r.package
-        rows.append(
-            (
-                "deployment package (zipped)",
-                f"{p.size / 1024 / 1024:.2f} MiB",
-                "-",
-                "<= 8 MiB",
-                _met(p.size <= MAX_ZIP_BYTES),
-            )
-        )
-    return rows
-
-
-def _table(header: list[str], rows: list[list[str]] | list[tuple[str, ...]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _round_trip_section(r: Results) -> str:
-    rows = [
-        [
-            t.channel,
-            t.operation,
-            str(t.count),
-            " + ".join(t.sent) or "-",
-            "-" if t.budget is None else f"<= {t.budget}",
-            ("met" if t.within else "**over**")
-            + ("" if t.ok else f" (failed: {t.note or 'error answer'})"),
-        ]
-        for t in r.round_trips
-    ]
-    text = _table(["channel", "operation", "round trips", "requests", "budget", "verdict"], rows)
-    text += (
-        "\n\nActivating the replacement of a lost or stolen card also takes 3: the old card was "
-        "closed when the replacement was ordered, but whether it is still open is only known "
-        "after reading it, and the new card names it only once the new card has been read: the "
-        "same reason SPEC §10 gives for its budget of 3, so it is held to that budget."
-    )
-    for channel in r.missing:
-        text += f"\n\n`{channel}`: not yet available (its module is missing in this checkout)."
-    return text
-
-
-def _latency_section(r: Results) -> str:
-    rows = [
-        [
-            lat.operation,
-            f"{lat.app_p(0.5):.2f}",
-            f"{lat.app_p(0.9):.2f}",
-            f"{lat.app_p(0.99):.2f}",
-            f"{lat.floor_p50:.2f}",
-            " + ".join(lat.calls),
-            f"{lat.ratio:.2f}",
-            "-" if lat.budget is None else f"<= {lat.budget}",
-        ]
-        for lat in r.latencies
-    ]
-    header = ["operation", "p50 ms", "p90 ms", "p99 ms", "floor p50 ms", "raw calls (floor)"]
-    return _table([*header, "p50 / floor", "budget"], rows)
-
-
-def _throughput_section(r: Results) -> str:
-    rows = [
-        [
-            t.label,
-            str(t.threads),
-            f"{t.per_second:.0f}",
-            str(t.ops),
-            ", ".join(f"{k} {v}" for k, v in sorted(t.outcomes.items())),
-            str(t.cancelled),
-        ]
-        for t in r.throughput
-    ]
-    header = ["cards", "threads", "ops/s", "ops", "outcomes", "conflicts (cancelled transactions)"]
-    return _table(header, rows)
 
 
 def document(r: Results, chart: Path) -> str:
@@ -178,7 +42,9 @@ def document(r: Results, chart: Path) -> str:
         "",
         "## Budgets (SPEC §10)",
         "",
-        _table(["figure", "measured", "floor (same run)", "budget", "verdict"], budget_rows(r)),
+        markdown_table(
+            ["figure", "measured", "floor (same run)", "budget", "verdict"], budget_rows(r)
+        ),
         "",
         "The Connect Lambda's worst case under hung or throttled AWS calls (≤ 6.5 s) is a "
         "timing of fault injection, not of load: it is checked by the Connect tests "
@@ -192,11 +58,11 @@ def document(r: Results, chart: Path) -> str:
         "(the arguments) and `client_context`, Connect through its Lambda with a contact flow "
         "event (Q in Connect answered locally; it is not DynamoDB).",
         "",
-        _round_trip_section(r),
+        round_trip_section(r),
         "",
     ]
     if c is not None:
-        parts += _cold_section(c)
+        parts += cold_section(c)
     parts += [
         "## Warm latency",
         "",
@@ -206,7 +72,7 @@ def document(r: Results, chart: Path) -> str:
         "fresh keys so it commits: same items, same number of actions). The ratio is app p50 over "
         "raw p50.",
         "",
-        _latency_section(r),
+        latency_section(r),
         "",
         f"![Latency percentiles per operation]({chart.as_posix()})",
         "",
@@ -218,7 +84,7 @@ def document(r: Results, chart: Path) -> str:
         "the caller gets `CONCURRENT_MODIFICATION`. DynamoDB Local serialises requests on this "
         "machine's cores, so these figures say more about the code path than about DynamoDB.",
         "",
-        _throughput_section(r),
+        throughput_section(r),
         "",
         "## Package and memory",
         "",
@@ -239,55 +105,6 @@ def document(r: Results, chart: Path) -> str:
     if FIXES.is_file():
         parts += [FIXES.read_text().strip(), ""]
     return "\n".join(parts)
-
-
-def _cold_section(c: ColdStart) -> list[str]:
-    rows = [
-        ["import app + first lock (REST handler, DynamoDB Local)", c.app_seconds],
-        ["floor: import boto3 + create one DynamoDB client", c.floor_seconds],
-        *([PARTS[name], c.parts[name]] for name in PARTS),
-    ]
-    minimal = c.part_median("minimal") / c.floor_median
-    return [
-        "## Cold start",
-        "",
-        "Fresh interpreters, the kinds alternating so that noise hits them alike; the clock "
-        "starts at the child's first statement (interpreter start-up is the same for all).",
-        "",
-        _table(
-            ["measure", "median ms", "x floor", "min ms", "max ms"],
-            [
-                [
-                    str(name),
-                    f"{_med(v):.0f}",
-                    f"{_med(v) / 1000 / c.floor_median:.2f}",
-                    f"{min(v) * 1000:.0f}",
-                    f"{max(v) * 1000:.0f}",
-                ]
-                for name, v in rows
-                if isinstance(v, list)
-            ],
-        ),
-        "",
-        f"Ratio of medians: **{c.ratio:.2f}** (budget ≤ {COLD_BUDGET}). The least the mandated "
-        f"stack allows (the `minimal` row: the floor, the lock's two raw calls, Chalice's runtime "
-        f"and one pydantic validation, no code of ours) is **{minimal:.2f}** x the floor: "
-        f"pydantic's import alone is {c.part_median('pydantic') * 1000:.0f} ms here. "
-        + (
-            "The budget is met."
-            if c.ratio <= COLD_BUDGET
-            else "The budget cannot be met while the first request is validated with pydantic "
-            "(SPEC §1, STYLE rule 4); what our code adds is the gap between the app and the "
-            f"`minimal` row: {(c.app_median - c.part_median('minimal')) * 1000:.0f} ms."
-        ),
-        "",
-    ]
-
-
-def _med(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return 1000 * (ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2)
 
 
 def summary(r: Results) -> str:
