@@ -49,7 +49,8 @@ endif
 # otherwise reseed the running one's data, then fail).
 CHECK_DEV_PORT = $(PY) -c 'import sys; from scripts.dynamodb_local import port_in_use; \
 	sys.exit(port_in_use($(DEV_PORT)))' || { echo "port $(DEV_PORT) is in use: is make dev \
-	already running? ('ss -ltnp' tells) Stop it, or pick another port: DEV_PORT=8081" >&2; exit 1; }
+	already running? ('ss -ltnp' tells) Stop it, or serve this checkout beside it without \
+	reseeding: make serve DEV_PORT=8081" >&2; exit 1; }
 
 dev: fetch-dynamodb-local ## serve the seeded API on http://127.0.0.1:8080 (DEV_PORT) (DynamoDB Local on :8000)
 	@$(CHECK_DEV_PORT)

@@ -19,6 +19,7 @@ from benchmarks.harness import (
     rest_call,
     write_event,
 )
+from benchmarks.results import WARM_BUDGET
 from benchmarks.roundtrips import pending_card_id
 
 KEY_ATTRIBUTES = ("idempotency_key", "card_id", "customer_id")
@@ -158,7 +159,7 @@ def warm_latencies(stack: Stack, samples: int) -> list[Latency]:
     ]
     both = _measure(recorder, "lock+unlock", lock_unlock)
     # Alternating events: the even samples are locks, the odd ones unlocks.
-    for name, offset, budget in [("lock", 1, 1.5), ("unlock", 0, None)]:
+    for name, offset, budget in [("lock", 1, WARM_BUDGET), ("unlock", 0, None)]:
         results.append(
             Latency(name, both.app[offset::2], both.floor[offset::2], both.calls, budget)
         )

@@ -71,7 +71,11 @@ def _soft_failures() -> tuple[type[Exception], ...]:
 
 
 def _error_code(exc: Exception) -> str:
-    """The AWS error code or the exception class: never the message, which may echo input."""
+    """The AWS error code or the exception class: never the message, which may echo input
+    (a store error carries the code it was translated from as its ``cause``)."""
+    cause = getattr(exc, "cause", None)
+    if cause:
+        return str(cause).split(":", 1)[0]
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code") or type(exc).__name__)
@@ -98,7 +102,8 @@ class SessionContextUpdater:
         try:
             profile = deadline.run(lambda: find_caller(self._directory, event, self._log))
         except _soft_failures() as exc:
-            self._log.warning("caller lookup failed", extra={"error": _error_code(exc)})
+            detail = {"error": _error_code(exc), "cause": getattr(exc, "cause", None)}
+            self._log.warning("caller lookup failed", extra=detail)
             return FlowResult("ERROR")
         if profile is None:
             return FlowResult("CUSTOMER_NOT_FOUND")

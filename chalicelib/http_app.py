@@ -18,6 +18,7 @@ from chalice.app import Chalice
 from chalicelib import errors
 from chalicelib.http_context import HttpRequest, set_current
 from chalicelib.rest import CHALICE_CODES, JSON_HEADERS, envelope_error
+from chalicelib.validation import field_error
 
 
 class CardOperationsApp(Chalice):
@@ -26,9 +27,11 @@ class CardOperationsApp(Chalice):
     def __call__(self, event: Any, context: Any) -> Any:
         request_id = _request_id(event, context)
         if not isinstance(event, dict):
-            return _error_dict(
-                errors.ValidationFailedError("The event is not an HTTP request."), request_id
+            not_http = errors.ValidationFailedError(
+                "The event is not an HTTP request.",
+                details={"fields": [field_error("body", "is not an API Gateway proxy event")]},
             )
+            return _error_dict(not_http, request_id)
         normalised = normalise_proxy_event(event, self.routes, request_id)
         if normalised is None:
             return _error_dict(RouteNotFoundError(), request_id)

@@ -1,7 +1,8 @@
 """Structured logs and one metric per operation outcome (Powertools), built lazily.
 
-Log lines carry ids only: request id, channel, operation, customer and card ids, outcome. Never a
-phone number, address, e-mail or request body.
+Log lines carry ids only: request id, channel, operation, customer and card ids, outcome, and
+for a failure its ``cause`` (an AWS error code, AWS's own text for setup errors such as a
+missing grant, or an exception class). Never a phone number, address, e-mail or request value.
 """
 
 from __future__ import annotations

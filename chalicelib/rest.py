@@ -56,6 +56,7 @@ CHALICE_CODES = {
 }
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+_IDEMPOTENCY_KEY_RULE = "must be 1-128 letters, digits or _ . : -"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -129,9 +130,6 @@ def if_match() -> int | None:
     return int(match.group(1))
 
 
-KEY_RULE = "must be 1-128 letters, digits or _ . : -"
-
-
 def idempotency_key() -> str | None:
     """The ``Idempotency-Key`` header, if any (1-128 of letters, digits and ``_.:-``)."""
     raw = current_http().headers.get("idempotency-key")
@@ -139,7 +137,7 @@ def idempotency_key() -> str | None:
         return None
     if not _IDEMPOTENCY_KEY.match(raw):
         raise errors.ValidationFailedError(
-            details={"fields": [field_error("Idempotency-Key", KEY_RULE)]}
+            details={"fields": [field_error("Idempotency-Key", _IDEMPOTENCY_KEY_RULE)]}
         )
     return raw
 

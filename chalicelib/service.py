@@ -127,16 +127,24 @@ class CardService:
 
     def _write(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
         key, request_hash = _idempotency(command)
+        cause = None
         for attempt in range(COMMIT_ATTEMPTS):
+            if attempt:
+                self._sleep(_backoff(attempt - 1))
             try:
                 return self._attempt(command, caller, decide, key, request_hash)
             except (VersionConflictError, IdempotencyRaceError) as exc:
+                cause = exc.cause or type(exc).__name__
                 get_logger().debug(
-                    "commit conflict, reading again",
-                    extra={"attempt": attempt + 1, "cause": exc.cause or type(exc).__name__},
+                    "commit conflict",
+                    extra={
+                        "operation": command.operation,
+                        "request_id": caller.request_id,
+                        "attempt": attempt + 1,
+                        "cause": cause,
+                    },
                 )
-                self._sleep(_backoff(attempt))
-        raise errors.ConcurrentModificationError
+        raise errors.ConcurrentModificationError(cause=cause)
 
     def _attempt(
         self,

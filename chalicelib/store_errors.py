@@ -23,7 +23,7 @@ CONFLICT_CODES = frozenset({"TransactionConflict", "TransactionConflictException
 SETUP_CODES = frozenset(
     {"AccessDeniedException", "ResourceNotFoundException", "UnrecognizedClientException"}
 )
-MAX_CAUSE_TEXT = 300
+MAX_CAUSE_TEXT = 1000
 
 
 class VersionConflictError(errors.ConcurrentModificationError):

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from scripts.dynamodb_local import free_port
+from tests.dynamodb_local_fixture import DynamoDBTables
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 30.0
@@ -38,7 +38,7 @@ class DevServer:
 
 
 @contextmanager
-def make_serve(ddb_tables: Any, log: Path) -> Iterator[DevServer]:
+def make_serve(ddb_tables: DynamoDBTables, log: Path) -> Iterator[DevServer]:
     """Run ``make serve`` against ``ddb_tables`` until the block ends."""
     port = free_port()
     env = {**os.environ, **ddb_tables.names, "DYNAMODB_ENDPOINT": ddb_tables.endpoint}

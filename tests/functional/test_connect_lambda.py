@@ -208,3 +208,20 @@ def test_the_caller_s_number_never_reaches_the_logs(
     for phone in (*PHONES, "555) 555", "555 555", "5555550"):
         assert phone not in everything
     get_logger.cache_clear()
+
+
+def test_a_setup_error_in_the_caller_lookup_is_logged_with_its_code(
+    connect_lambda: ConnectLambda, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a role that may not read the customers table
+    denied = "User: arn:aws:sts::123456789012:assumed-role/x is not authorized"
+    SendHook(
+        connect_lambda.dynamodb,
+        "before-send.dynamodb",
+        lambda _: aws_error(400, "AccessDeniedException", denied),
+    )
+    # THEN the caller hears the ERROR path, and the log names AWS's code and text
+    assert connect_lambda.invoke(load_event("voice_with_session_arn"))["status"] == "ERROR"
+    [record] = [r for r in caplog.records if r.getMessage() == "caller lookup failed"]
+    assert getattr(record, "error", None) == "AccessDeniedException"
+    assert getattr(record, "cause", None) == f"AccessDeniedException: {denied}"

@@ -110,7 +110,7 @@ def test_a_503_is_logged_as_a_warning_with_its_aws_code(
 
 
 def test_endless_version_conflicts_are_409_concurrent_modification(
-    api: Api, faults: FaultInjector, ddb_tables: Any
+    api: Api, faults: FaultInjector, ddb_tables: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     faults.on("TransactWriteItems", lambda n: cancelled(["None", "ConditionalCheckFailed", "None"]))
     response = api.post("/v1/cards/lock", LOCK_BODY)
@@ -118,6 +118,18 @@ def test_endless_version_conflicts_are_409_concurrent_modification(
     assert response.body["error"]["retryable"] is True
     assert faults.attempts["TransactWriteItems"] == 4
     assert int(ddb_tables.card("CARD001")["version"]["N"]) == 1
+    line = operation_log(caplog, response.body["error"]["request_id"])
+    assert line.levelname == "WARNING"
+    assert line.cause == "TransactionCanceledException: None,ConditionalCheckFailed,None"
+
+
+def test_an_event_that_is_not_http_is_a_validation_error_with_fields() -> None:
+    from app import app
+
+    answer = app(["not", "an", "event"], None)
+    body = json.loads(answer["body"])
+    assert (answer["statusCode"], body["error"]["code"]) == (400, "VALIDATION_ERROR")
+    assert body["error"]["details"]["fields"][0]["field"] == "body"
 
 
 def test_a_transaction_conflict_then_success(api: Api, faults: FaultInjector) -> None:
