@@ -201,15 +201,24 @@ class ToolOutcome:
     is_error: bool
 
     def as_call_result(self) -> dict[str, Any]:
-        """The MCP ``CallToolResult``: structured content and the same JSON as text."""
+        """The MCP ``CallToolResult``.
+
+        A result: ``structuredContent`` (valid against the tool's ``outputSchema``) and the same
+        JSON as text. A refusal: ``isError`` with two text blocks, the sentence to relay and the
+        error as JSON, and no ``structuredContent``: the output schema describes results, and
+        clients that validate every ``structuredContent`` against it (the TypeScript SDK's,
+        hence MCP Inspector) would otherwise turn the refusal into a schema error.
+        """
         text = json.dumps(self.data, separators=(",", ":"))
         if self.is_error:
             error = self.data["error"]
-            text = f"{error['code']}: {error['message']} {text}"
+            sentence = f"{error['code']}: {error['message']}"
+            blocks = [{"type": "text", "text": sentence}, {"type": "text", "text": text}]
+            return {"content": blocks, "isError": True}
         return {
             "content": [{"type": "text", "text": text}],
             "structuredContent": self.data,
-            "isError": self.is_error,
+            "isError": False,
         }
 
 

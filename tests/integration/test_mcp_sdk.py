@@ -154,5 +154,11 @@ def test_the_official_sdk_lists_and_calls_every_tool(
         assert result.is_error is False, (name, result)
         jsonschema.validate(result.structured_content, outcome["schemas"][name])
     assert outcome["results"]["activate_card"].structured_content["card"]["status"] == "active"
-    assert outcome["refusal"].is_error is True
-    assert outcome["refusal"].structured_content["error"]["code"] == "CARD_NOT_FOUND"
+    refusal = outcome["refusal"]
+    assert refusal.is_error is True
+    # No structuredContent on a refusal: it would not match the tool's outputSchema, and
+    # clients that validate it anyway (the TypeScript SDK, MCP Inspector) would reject it.
+    assert refusal.structured_content is None
+    sentence, data = (block.text for block in refusal.content)
+    assert sentence == "CARD_NOT_FOUND: Card not found."
+    assert json.loads(data)["error"]["code"] == "CARD_NOT_FOUND"

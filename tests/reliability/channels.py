@@ -188,7 +188,9 @@ def _from_jsonrpc(channel: str, status: int, headers: dict[str, Any], text: str)
         code = f"JSONRPC_{message['error']['code']}"
         return Answer(channel, code, message["error"], without_request_ids(text), status, headers)
     result = message["result"]
-    answer = _from_structured(channel, result["structuredContent"], text)
+    # A refusal carries its error as JSON in the last text block, a result in structuredContent.
+    data = json.loads(result["content"][-1]["text"]) if result["isError"] else None
+    answer = _from_structured(channel, data or result["structuredContent"], text)
     assert result["isError"] is (answer.code != "OK"), result
     answer.status, answer.headers = status, {str(k): str(v) for k, v in headers.items()}
     return answer

@@ -158,14 +158,17 @@ def test_a_refusal_is_an_error_result_an_agent_can_relay() -> None:
         send("tools/call", {"name": "unlock_card", "arguments": LOCK}, service=service)
     )
     assert result["isError"] is True
-    error = result["structuredContent"]["error"]
+    assert "structuredContent" not in result
+    error = json.loads(result["content"][1]["text"])["error"]
     assert error == {
         "code": "UNLOCK_NOT_PERMITTED",
         "message": errors.UnlockNotPermittedError.default_message,
         "retryable": False,
         "request_id": "req-unit",
     }
-    assert result["content"][0]["text"].startswith("UNLOCK_NOT_PERMITTED: This card was locked")
+    assert result["content"][0]["text"] == (
+        f"UNLOCK_NOT_PERMITTED: {errors.UnlockNotPermittedError.default_message}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -183,8 +186,9 @@ def test_bad_arguments_are_validation_results_that_echo_no_input(arguments: dict
     reply = send("tools/call", {"name": "lock_card", "arguments": arguments}, service=service)
     result = result_of(reply)
     assert result["isError"] is True
-    assert result["structuredContent"]["error"]["code"] == "VALIDATION_ERROR"
-    assert result["structuredContent"]["error"]["details"]["fields"]
+    error = json.loads(result["content"][1]["text"])["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["details"]["fields"]
     assert "4111111111111111" not in json.dumps(reply.body)
     assert service.calls == []
 
