@@ -71,15 +71,17 @@ def _soft_failures() -> tuple[type[Exception], ...]:
 
 
 def _error_code(exc: Exception) -> str:
-    """The AWS error code or the exception class: never the message, which may echo input
-    (a store error carries the code it was translated from as its ``cause``)."""
-    cause = getattr(exc, "cause", None)
-    if cause:
-        return str(cause).split(":", 1)[0]
-    response = getattr(exc, "response", None)
+    """The AWS error code or the exception class: never the message, which may echo input.
+
+    A store error is read through the botocore error it was raised from (``raise … from``).
+    """
+    source: BaseException = exc
+    if isinstance(exc, CardOpsError) and exc.__cause__ is not None:
+        source = exc.__cause__
+    response = getattr(source, "response", None)
     if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code") or type(exc).__name__)
-    return type(exc).__name__
+        return str(response.get("Error", {}).get("Code") or type(source).__name__)
+    return type(source).__name__
 
 
 def _status_of(exc: Exception) -> ConnectStatus:
