@@ -86,8 +86,10 @@ def list_cards(customer_id: str) -> dict[str, Any]:
 def card_history(customer_id: str, card_id: str) -> dict[str, Any]:
     """A card's history, newest first."""
     ref = rest.path_card_ref(customer_id, card_id)
-    limit, cursor = rest.history_query()
-    return card_service().card_history(ref.customer_id, ref.card_id, rest.caller(), limit, cursor)
+    page = rest.history_query()
+    return card_service().card_history(
+        ref.customer_id, ref.card_id, rest.caller(), page.limit, page.cursor
+    )
 
 
 @app.route("/health", methods=["GET"], authorizer=IAM)

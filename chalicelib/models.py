@@ -95,6 +95,28 @@ class ListCardsRequest(_Strict):
     customer_id: CustomerId
 
 
+HISTORY_DEFAULT_LIMIT = 20
+HISTORY_MAX_LIMIT = 100
+
+
+class HistoryQuery(_Model):
+    """Which page of a card's history to read, from the query string (unknown parameters are
+    ignored, as query strings collect them; numbers arrive as text, hence not strict)."""
+
+    limit: int = Field(
+        default=HISTORY_DEFAULT_LIMIT,
+        ge=1,
+        le=HISTORY_MAX_LIMIT,
+        description="How many events, newest first.",
+    )
+    cursor: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=512,
+        description="The next_cursor of the previous page.",
+    )
+
+
 class LockView(_Model):
     """Why a card is locked."""
 

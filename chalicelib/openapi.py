@@ -26,7 +26,7 @@ class Operation:
     request: type[BaseModel] | None = None
     errors: tuple[int, ...] = (400, 401, 404, 409, 412, 413, 415, 422, 500, 503)
     idempotent_header: bool = True
-    query: tuple[tuple[str, dict[str, Any]], ...] = ()
+    query: type[BaseModel] | None = None
 
 
 CARD_OPERATIONS: tuple[Operation, ...] = (
@@ -80,10 +80,7 @@ CARD_OPERATIONS: tuple[Operation, ...] = (
         models.EventPage,
         errors=(400, 401, 404, 500, 503),
         idempotent_header=False,
-        query=(
-            ("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
-            ("cursor", {"type": "string", "maxLength": 512}),
-        ),
+        query=models.HistoryQuery,
     ),
 )
 
@@ -105,6 +102,29 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Optional query parameters from the model that validates them: a parameter is a string
+    or absent, never JSON null, so an optional field's schema is its non-null branch."""
+    params: list[dict[str, Any]] = []
+    for name, prop in model.model_json_schema()["properties"].items():
+        schema = {k: v for k, v in prop.items() if k not in ("title", "anyOf", "description")}
+        for branch in prop.get("anyOf", []):
+            if branch.get("type") != "null":
+                schema.update(branch)
+        if schema.get("default", "") is None:
+            del schema["default"]
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": prop.get("description", ""),
+                "schema": schema,
+            }
+        )
+    return params
+
+
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
     for name, pattern in _PATH_PARAMS.items():
@@ -117,7 +137,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
                     "schema": {"type": "string", "pattern": pattern},
                 }
             )
-    params.extend({"name": n, "in": "query", "required": False, "schema": s} for n, s in op.query)
+    if op.query is not None:
+        params.extend(_query_parameters(op.query))
     if op.idempotent_header:
         params.append(
             {

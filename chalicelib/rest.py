@@ -22,7 +22,7 @@ from chalicelib.commands import Caller
 # Re-exported: the MCP channel receives the request from here.
 from chalicelib.http_context import HttpRequest as HttpRequest  # noqa: PLC0414
 from chalicelib.http_context import current_http as current_http  # noqa: PLC0414
-from chalicelib.models import IDEMPOTENCY_KEY_PATTERN, CardRef, ListCardsRequest
+from chalicelib.models import IDEMPOTENCY_KEY_PATTERN, CardRef, HistoryQuery, ListCardsRequest
 from chalicelib.observability import get_logger
 from chalicelib.validation import field_error, field_errors
 
@@ -168,20 +168,14 @@ def path_card_ref(customer_id: str, card_id: str) -> CardRef:
         raise errors.ValidationFailedError(details={"fields": field_errors(exc, known)}) from None
 
 
-def history_query() -> tuple[int, str | None]:
-    """``limit`` (1-100, default 20) and ``cursor`` from the query string."""
+def history_query() -> HistoryQuery:
+    """``limit`` and ``cursor`` from the query string, validated by ``HistoryQuery``."""
     query = current_http().query
-    raw_limit = query.get("limit", "20")
-    if not re.fullmatch(r"[0-9]{1,3}", raw_limit) or not 1 <= int(raw_limit) <= 100:
-        raise errors.ValidationFailedError(
-            details={"fields": [field_error("limit", "must be a whole number 1-100")]}
-        )
-    cursor = query.get("cursor")
-    if cursor is not None and not 1 <= len(cursor) <= 512:
-        raise errors.ValidationFailedError(
-            details={"fields": [field_error("cursor", "is not a valid cursor")]}
-        )
-    return int(raw_limit), cursor
+    try:
+        return HistoryQuery.model_validate({k: query[k] for k in ("limit", "cursor") if k in query})
+    except PydanticValidationError as exc:
+        known = {"limit", "cursor"}
+        raise errors.ValidationFailedError(details={"fields": field_errors(exc, known)}) from None
 
 
 def openapi_response() -> Response:

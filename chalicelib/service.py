@@ -18,15 +18,19 @@ from typing import Any
 from chalicelib import domain, errors
 from chalicelib.commands import Caller, WriteCommand
 from chalicelib.cursor import decode_cursor, encode_cursor
-from chalicelib.models import CardList, EventPage, ReplacementPreview, WriteResult, dump
+from chalicelib.models import (
+    HISTORY_DEFAULT_LIMIT,
+    CardList,
+    EventPage,
+    ReplacementPreview,
+    WriteResult,
+    dump,
+)
 from chalicelib.observability import get_logger, observe_operation
 from chalicelib.store import CardStore, IdempotencyRecord, Snapshot
 from chalicelib.store_errors import IdempotencyRaceError, VersionConflictError
-from chalicelib.validation import field_error
 
 COMMIT_ATTEMPTS = 4
-HISTORY_DEFAULT_LIMIT = 20
-HISTORY_MAX_LIMIT = 100
 
 Decide = Callable[[Snapshot, domain.Context], domain.Decision]
 
@@ -205,13 +209,10 @@ class CardService:
         limit: int = HISTORY_DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> dict[str, Any]:
-        """A page of a card's events, newest first, with an opaque cursor to the next page."""
+        """A page of a card's events, newest first, with an opaque cursor to the next page
+        (``limit`` is validated at the edge by ``models.HistoryQuery``)."""
 
         def read() -> dict[str, Any]:
-            if not 1 <= limit <= HISTORY_MAX_LIMIT:
-                raise errors.ValidationFailedError(
-                    details={"fields": [field_error("limit", f"must be 1-{HISTORY_MAX_LIMIT}")]}
-                )
             before = decode_cursor(cursor, card_id) if cursor else None
             _authorize(self._store.load(customer_id, card_id), customer_id)
             events, last = self._store.events(card_id, limit, before)
