@@ -47,7 +47,7 @@ endif
 
 # Refuse a busy API port before anything is started or seeded (a second `make dev` would
 # otherwise reseed the running one's data, then fail).
-CHECK_DEV_PORT = $(PY) -c 'import sys; from scripts.dynamodb_local import port_in_use; \
+CHECK_DEV_PORT = $(PY) -c 'import sys; from scripts.dynamodb_local_process import port_in_use; \
 	sys.exit(port_in_use($(DEV_PORT)))' || { echo "port $(DEV_PORT) is in use: is make dev \
 	already running? ('ss -ltnp' tells) Stop it, or serve this checkout beside it without \
 	reseeding: make serve DEV_PORT=8081" >&2; exit 1; }

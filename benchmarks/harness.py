@@ -23,8 +23,9 @@ if str(ROOT) not in sys.path:
 from chalicelib.items import to_item  # noqa: E402
 from chalicelib.schema import table_names  # noqa: E402
 from scripts.create_tables import create_tables  # noqa: E402
-from scripts.dynamodb_local import DynamoDBLocal  # noqa: E402
-from scripts.seed_data import CUSTOMERS, card_items, seed  # noqa: E402
+from scripts.dynamodb_local_process import DynamoDBLocal  # noqa: E402
+from scripts.seed_data import seed  # noqa: E402
+from scripts.seed_items import CUSTOMERS, card_items  # noqa: E402
 
 REGION = "us-east-1"
 BENCH_CUSTOMER = "CUSTBENCH"

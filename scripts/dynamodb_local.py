@@ -30,16 +30,11 @@ from scripts.dynamodb_local_process import (
     HOST,
     DynamoDBLocal,
     answers_dynamodb,
-    free_port,
     pid_file,
     port_in_use,
     running_pid,
 )
 from scripts.dynamodb_local_setup import PACKAGE, VERSION, DynamoDBLocalError, cache_dir, fetch
-
-# The names other code imports from here (tests, benchmarks, the Makefile): this module stays
-# the one import path although the code lives in dynamodb_local_setup and dynamodb_local_process.
-__all__ = ["DynamoDBLocal", "DynamoDBLocalError", "free_port", "main", "port_in_use"]
 
 DEFAULT_PORT = 8000
 

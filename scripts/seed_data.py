@@ -32,12 +32,8 @@ from scripts._common import (
     resolve_endpoint,
     run_script,
 )
-from scripts.seed_items import CUSTOMERS, card_items, customer_items, epoch_seconds, event_items
+from scripts.seed_items import card_items, customer_items, event_items
 from scripts.seed_reset import batch_write, remove_leftovers
-
-# The names other code imports from here (tests, benchmarks, seed_data_aws.py): this module
-# stays the one import path although the data and the reset live in seed_items and seed_reset.
-__all__ = ["CUSTOMERS", "card_items", "epoch_seconds", "main", "parse_args", "run", "seed"]
 
 
 def seed(dynamodb: Any, names: dict[str, str], fresh_tables: bool = False) -> dict[str, int]:

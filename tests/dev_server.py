@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.dynamodb_local import free_port
+from scripts.dynamodb_local_process import free_port
 from tests.dynamodb_local_fixture import DynamoDBTables
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,8 @@ from botocore.config import Config
 from chalicelib.schema import table_names
 from scripts.create_tables import create_tables
 from scripts.delete_tables import delete_tables
-from scripts.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
+from scripts.dynamodb_local_process import DynamoDBLocal
+from scripts.dynamodb_local_setup import DynamoDBLocalError
 from scripts.seed_data import seed
 
 REGION = "us-east-1"

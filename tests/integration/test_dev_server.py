@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from scripts.dynamodb_local import free_port, port_in_use
+from scripts.dynamodb_local_process import free_port, port_in_use
 from tests.dev_server import ROOT, make_serve
 
 # chalice's stat reloader polls once a second; three polls leave no doubt.

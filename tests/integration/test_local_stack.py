@@ -19,7 +19,15 @@ from urllib.parse import urlparse
 import pytest
 
 from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX, table_names
-from scripts import create_tables, delete_tables, dynamodb_local, seed_data, seed_data_aws
+from scripts import (
+    create_tables,
+    delete_tables,
+    dynamodb_local,
+    dynamodb_local_process,
+    seed_data,
+    seed_data_aws,
+    seed_items,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -232,14 +240,14 @@ def test_seed_matches_the_spec(ddb_tables: Any) -> None:
         (card_id, "1", "issued") for card_id in cards
     }
     for event in events:
-        occurred = seed_data.epoch_seconds(event["occurred_at"]["S"])
+        occurred = seed_items.epoch_seconds(event["occurred_at"]["S"])
         assert int(event["expires_at"]["N"]) - occurred == 396 * 24 * 3600
 
 
 def test_scripts_fail_in_one_line_when_dynamodb_is_down(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    endpoint = f"http://127.0.0.1:{dynamodb_local.free_port()}"
+    endpoint = f"http://127.0.0.1:{dynamodb_local_process.free_port()}"
 
     assert create_tables.main(["--endpoint", endpoint]) == 1
 
