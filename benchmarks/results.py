@@ -16,7 +16,6 @@ from benchmarks.throughput import Throughput
 from benchmarks.warm import Latency
 
 COLD_BUDGET = 1.3
-WARM_BUDGET = 1.5
 
 
 @dataclass

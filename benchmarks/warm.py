@@ -19,10 +19,11 @@ from benchmarks.harness import (
     rest_call,
     write_event,
 )
-from benchmarks.results import WARM_BUDGET
 from benchmarks.roundtrips import pending_card_id
 
 KEY_ATTRIBUTES = ("idempotency_key", "card_id", "customer_id")
+#: SPEC §10: warm lock p50 at most this many times the p50 of its raw DynamoDB calls.
+WARM_BUDGET = 1.5
 
 
 def percentile(values: list[float], q: float) -> float:
