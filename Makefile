@@ -99,7 +99,8 @@ package: install ## package the app stack into build/package-$(STAGE)/
 deploy: install ## deploy the VPC and app stacks of $(STAGE)
 	scripts/deploy_stack.sh $(STAGE)
 
-bench: install ## measure the SPEC budgets into docs/PERFORMANCE.md
+bench: install ## package dev, measure the budgets (cold start from the zip) into docs/PERFORMANCE.md
+	scripts/package.sh dev
 	$(PY) benchmarks/run.py
 
 gateway-schema: install ## export the AgentCore Gateway tool schemas to build/gateway-schemas

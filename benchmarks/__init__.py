@@ -1,1 +1,1 @@
-"""``make bench``: the SPEC §10 budgets measured against their floors in one run."""
+"""``make bench``: the performance budgets measured against their floors in one run."""

@@ -14,8 +14,17 @@ from pathlib import Path
 
 from benchmarks.harness import ROOT
 from benchmarks.warm import Latency
+from scripts.package_bytecode import missing_bytecode
 
-PACKAGE_SOURCES = ("app.py", "chalicelib", "mcp_handlers", "requirements.txt", ".chalice")
+PACKAGE_SOURCES = (
+    "app.py",
+    "chalicelib",
+    "mcp_handlers",
+    "requirements.txt",
+    ".chalice/config.json",
+    "scripts/package.sh",
+    "scripts/package_bytecode.py",
+)
 MAX_ZIP_BYTES = 8 * 1024 * 1024
 
 
@@ -67,6 +76,7 @@ class Package:
     largest: list[tuple[str, int]]
     rebuilt: bool
     log: str
+    bytecode: int
 
 
 def _newest_source() -> float:
@@ -79,32 +89,32 @@ def _newest_source() -> float:
 
 
 def deployment_package() -> Package:
-    """``build/package-dev/deployment.zip`` if newer than every source, else a fresh one
-    (``scripts/package.sh dev`` into ``build/package-bench``)."""
-    existing = ROOT / "build" / "package-dev" / "deployment.zip"
+    """``build/package-dev/deployment.zip`` (what ``make package STAGE=dev`` writes), packaged
+    again first when any source is newer than it."""
+    path = ROOT / "build" / "package-dev" / "deployment.zip"
     rebuilt, log = False, ""
-    if existing.is_file() and existing.stat().st_mtime >= _newest_source():
-        path = existing
-    else:
-        out = ROOT / "build" / "package-bench"
+    if not path.is_file() or path.stat().st_mtime < _newest_source():
         completed = subprocess.run(
             ["scripts/package.sh", "dev"],
             cwd=ROOT,
-            env={**os.environ, "PACKAGE_OUT": str(out.relative_to(ROOT))},
             capture_output=True,
             text=True,
             timeout=900,
             check=False,
         )
-        path, rebuilt = out / "deployment.zip", True
+        rebuilt = True
         log = (completed.stdout + completed.stderr)[-1500:]
-        if not path.is_file():
-            raise RuntimeError(f"scripts/package.sh dev wrote no zip: {log}")
+        if completed.returncode != 0 or not path.is_file():
+            raise RuntimeError(f"scripts/package.sh dev failed: {log}")
     by_top: Counter[str] = Counter()
     with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
         for info in archive.infolist():
             by_top[info.filename.split("/", 1)[0]] += info.compress_size
-    return Package(path, path.stat().st_size, by_top.most_common(6), rebuilt, log)
+    sources = [n for n in names if n.endswith(".py")]
+    if missing_bytecode(names):
+        raise RuntimeError(f"{path} has sources without bytecode: run make package STAGE=dev")
+    return Package(path, path.stat().st_size, by_top.most_common(6), rebuilt, log, len(sources))
 
 
 def chart(latencies: list[Latency], path: Path) -> None:

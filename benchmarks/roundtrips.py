@@ -1,4 +1,4 @@
-"""DynamoDB round trips per operation and channel, counted at the wire (SPEC §10)."""
+"""DynamoDB round trips per operation and channel, counted at the wire."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``make bench``: measure the SPEC §10 budgets in one run and write ``docs/PERFORMANCE.md``.
+"""``make bench``: measure the performance budgets in one run and write ``docs/PERFORMANCE.md``.
 
 Starts its own DynamoDB Local (in memory, a free port on 127.0.0.1), creates and seeds the
 tables of stage ``bench``, measures, prints a summary and writes the document and its chart.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import cold, markdown, report, roundtrips, throughput, warm
+from benchmarks import cold, importtime, markdown, report, roundtrips, throughput, warm
 from benchmarks.harness import ROOT, Stack, WireCounter
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -32,7 +32,9 @@ def say(message: str) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command line: sample sizes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15, help="fresh processes per cold start kind")
+    parser.add_argument(
+        "--runs", type=int, default=11, help="fresh processes per cold start kind (>= 9)"
+    )
     parser.add_argument("--samples", type=int, default=200, help="warm samples per operation")
     parser.add_argument("--seconds", type=float, default=3.0, help="per throughput run")
     parser.add_argument("--doc", type=Path, default=DOC, help="where to write the Markdown")
@@ -44,9 +46,19 @@ def measure(args: argparse.Namespace, stack: Stack) -> markdown.Results:
     from chalicelib.runtime import dynamodb_client
 
     results = markdown.Results(machine=report.machine(), args=vars(args))
-    say("cold start: fresh processes, interleaved with the floor ...")
-    results.cold = cold.cold_start(stack, args.runs)
-    results.rss_mib = cold.warm_process_rss(stack, 200)
+    say("deployment package (scripts/package.sh dev unless fresh) ...")
+    results.package = report.deployment_package()
+    sandboxes = cold.Sandboxes.open(results.package.path)
+    try:
+        say("cold start: fresh processes from the package, every kind in turn ...")
+        results.cold = cold.cold_start(stack, sandboxes, args.runs)
+        results.rss_mib = cold.warm_process_rss(stack, sandboxes, 200)
+        say("what each first request imports (-X importtime) ...")
+        results.imports = {
+            kind: importtime.median_by_package(sandboxes, stack, kind, 3) for kind in cold.BUDGETED
+        }
+    finally:
+        sandboxes.close()
     wire = WireCounter()
     wire.attach(dynamodb_client())
     say("round trips per operation and channel ...")
@@ -64,8 +76,6 @@ def measure(args: argparse.Namespace, stack: Stack) -> markdown.Results:
     results.latencies = warm.warm_latencies(stack, args.samples)
     say("throughput ...")
     results.throughput = throughput.throughput(stack, wire, args.seconds)
-    say("deployment package ...")
-    results.package = report.deployment_package()
     results.machine["load_end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     return results
 

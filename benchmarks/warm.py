@@ -22,7 +22,7 @@ from benchmarks.harness import (
 from benchmarks.roundtrips import pending_card_id
 
 KEY_ATTRIBUTES = ("idempotency_key", "card_id", "customer_id")
-#: SPEC §10: warm lock p50 at most this many times the p50 of its raw DynamoDB calls.
+#: Warm lock p50 at most this many times the p50 of its raw DynamoDB calls.
 WARM_BUDGET = 1.5
 
 

@@ -8,7 +8,9 @@ Two things a successful ``chalice package`` can still get wrong:
   hold nothing else.
 * A missing dependency only warns during packaging (exit 0), and a requirement can drag boto3
   in. The zip must hold ``app.py``, ``chalicelib/``, ``mcp_handlers/`` and pydantic-core built
-  for Linux x86_64, no boto3/botocore, and stay within the size budget (SPEC §10: 8 MB).
+  for Linux x86_64, no boto3/botocore, a ``.pyc`` beside every ``.py`` (Lambda's read-only
+  ``/var/task`` cannot cache bytecode: ``scripts/package_bytecode.py``), and stay within the
+  size budget (SPEC §10: 8 MB).
 
     python scripts/check_template.py build/package-dev
 
@@ -25,6 +27,10 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts.package_bytecode import missing_bytecode
 
 MAX_ZIP_BYTES = 8 * 1024 * 1024
 REQUIRED_MEMBERS = ("app.py", "chalicelib/__init__.py", "mcp_handlers/__init__.py")
@@ -69,6 +75,9 @@ def zip_problems(zip_path: Path) -> list[str]:
             for top in FORBIDDEN_TOP_LEVEL
             if top in tops
         )
+        missing = missing_bytecode(names)
+        if missing:
+            problems.append(f"{len(missing)} sources without bytecode, e.g. {missing[0]}")
         if not any(PYDANTIC_CORE_SO.match(name) for name in names):
             problems.append("no Linux x86_64 pydantic_core extension (.so) in the package")
         wheels = [n for n in names if re.match(r"^pydantic_core-[^/]+\.dist-info/WHEEL$", n)]

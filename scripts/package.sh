@@ -5,9 +5,12 @@
 #   PACKAGE_OUT=/tmp/pkg scripts/package.sh dev     # another output directory (tests)
 #
 # Offline of AWS: renders the stage's merge template (infra/app_template.py), runs
-# `chalice package` with it, then scripts/check_template.py (two-intrinsic objects, zip contents
-# and size). Chalice imports app.py while packaging, so it runs from the project's venv with the
-# runtime dependencies installed, and needs a region even though it calls no AWS API.
+# `chalice package` with it, adds bytecode to the zip (scripts/package_bytecode.py: Lambda's
+# /var/task is read-only, so Python could not cache what it compiles there; fails unless the
+# venv's Python is the template's Lambda runtime), then scripts/check_template.py (two-intrinsic
+# objects, zip contents, bytecode and size). Chalice imports app.py while packaging, so it runs
+# from the project's venv with the runtime dependencies installed, and needs a region even
+# though it calls no AWS API.
 set -euo pipefail
 
 usage() { echo "usage: $0 STAGE   (dev, prod, ...)" >&2; exit 2; }
@@ -36,5 +39,6 @@ rm -rf "$out"
 start=$(date +%s)
 "$bin/chalice" package --stage "$stage" --merge-template "$merge" "$out"
 echo "package: chalice package took $(($(date +%s) - start)) s"
+"$bin/python" scripts/package_bytecode.py "$out"
 "$bin/python" scripts/check_template.py "$out"
 echo "package: wrote $out/sam.json and $out/deployment.zip"
