@@ -1,20 +1,26 @@
-"""The packaged app stack of dev and prod: names, IAM, tables, alarms, the zip (SPEC §8).
+"""The packaged app stack of dev and prod: names, IAM, tables, alarms, the zip and its bytecode.
 
 Each stage is packaged once per session (``packaged`` fixture); these tests read the output.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 import subprocess
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from benchmarks.lambda_task import LambdaTask
 from chalicelib import schema
 from infra.permissions import ENI_ACTIONS, FUNCTIONS, MCP_FUNCTIONS, TABLE_LOGICAL_IDS
 from scripts import check_template
+from tests.dynamodb_local_fixture import DynamoDBTables
 from tests.infra.conftest import Package
 
 pytestmark = pytest.mark.slow
@@ -254,3 +260,85 @@ def test_outputs_name_the_api_functions_gateway_role_and_tables(package: Package
         assert f"{function.logical_id}Arn" in outputs
     for logical_id in TABLE_LOGICAL_IDS.values():
         assert f"{logical_id}Name" in outputs
+
+
+# -- Bytecode: Lambda's /var/task is read-only, so the package must ship its pycs ------------
+
+#: A lock through the REST handler, as API Gateway sends it, run by the packaged code.
+LOCK_IN_THE_PACKAGE = """
+import json, sys
+import app
+body = json.dumps({"customer_id": "CUST001", "card_id": "CARD001"})
+event = {"resource": "/v1/cards/lock", "path": "/v1/cards/lock", "httpMethod": "POST",
+         "headers": {"Content-Type": "application/json"},
+         "multiValueHeaders": {"Content-Type": ["application/json"]},
+         "queryStringParameters": None, "multiValueQueryStringParameters": None,
+         "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
+         "requestContext": {"resourcePath": "/v1/cards/lock", "httpMethod": "POST",
+                            "requestId": "package-test"}, "body": body}
+response = app.app(event, None)
+outside = sorted(m.__file__ for m in list(sys.modules.values())
+                 if getattr(m, "__file__", None) and m.__name__.split(".")[0]
+                 in ("app", "chalicelib", "pydantic", "aws_lambda_powertools")
+                 and not m.__file__.startswith(sys.argv[1]))
+sys.__stdout__.write(json.dumps({"response": response, "outside": outside}) + "\\n")
+"""
+
+
+def test_every_source_in_the_zip_has_unchecked_hash_bytecode_for_the_runtime(
+    package: Package,
+) -> None:
+    with zipfile.ZipFile(package.directory / "deployment.zip") as archive:
+        names = set(archive.namelist())
+        sources = sorted(n for n in names if n.endswith(".py"))
+        assert len(sources) > 100  # pydantic, Powertools, Chalice's runtime and ours
+        for source in sources:
+            pyc = Path(importlib.util.cache_from_source(source)).as_posix()
+            assert pyc in names, f"{source} has no {pyc}"
+            header = archive.read(pyc)[:8]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, pyc
+            # PEP 552 flags: bit 0 hash-based, bit 1 check the source: 0b01 = unchecked hash.
+            assert int.from_bytes(header[4:8], "little") == 0b01, pyc
+    assert (
+        package.directory.joinpath("deployment.zip").stat().st_size <= check_template.MAX_ZIP_BYTES
+    )
+
+
+def test_the_packaged_code_locks_a_card_from_a_read_only_directory_on_its_bytecode(
+    packaged: Callable[[str], Package], ddb_tables: DynamoDBTables, tmp_path: Path
+) -> None:
+    # GIVEN the dev package unpacked read-only, the SDK beside it as the Lambda runtime has it,
+    # and a source the lock imports replaced by one that would fail if it were compiled
+    task = LambdaTask.unpack(packaged("dev").directory / "deployment.zip", tmp_path)
+    tampered = task.task / "chalicelib" / "service.py"
+    tampered.chmod(0o644)
+    tampered.write_text('raise SystemExit("compiled from source: the pyc was not used")\n')
+    tampered.chmod(0o444)
+    files_before = sorted(p.relative_to(task.task) for p in task.task.rglob("*"))
+    env = task.env(
+        {
+            **os.environ,
+            **ddb_tables.names,
+            "DYNAMODB_ENDPOINT": ddb_tables.endpoint,
+            "POWERTOOLS_SERVICE_NAME": "package-test",
+        }
+    )
+    # WHEN a fresh interpreter imports the app from it and locks a card
+    completed = subprocess.run(
+        task.command("-c", LOCK_IN_THE_PACKAGE, str(task.task)),
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    task.close()
+    # THEN the lock is done by the shipped bytecode, all of it loaded from the package
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert result["response"]["statusCode"] == 200, result["response"]
+    assert json.loads(result["response"]["body"])["data"]["changed"] is True
+    assert result["outside"] == []
+    assert ddb_tables.card("CARD001")["status"] == {"S": "locked"}
+    assert sorted(p.relative_to(task.task) for p in task.task.rglob("*")) == files_before
