@@ -7,6 +7,7 @@ importing the app stays cheap and side-effect free.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,28 @@ CONNECT_DESCRIBE_BUDGET = ClientBudget(connect_timeout=0.2, read_timeout=0.6, ma
 QCONNECT_BUDGET = ClientBudget(connect_timeout=0.2, read_timeout=0.6, max_attempts=2)
 
 
+_session_lock = threading.Lock()
+_session: Any = None
+
+
+def _shared_session() -> Any:
+    """The process's one botocore session: every client shares its loaded data (the endpoint
+    rules, the list of services, credentials), which a session per client would load again."""
+    global _session  # noqa: PLW0603 - a per-process cache is the point
+    if _session is None:
+        from botocore.session import Session
+
+        _session = Session()
+    return _session
+
+
+def reset_session() -> None:
+    """Forget the shared session (tests change credentials and endpoints between cases)."""
+    global _session  # noqa: PLW0603
+    with _session_lock:
+        _session = None
+
+
 def make_client(
     service: str,
     budget: ClientBudget,
@@ -73,15 +96,17 @@ def make_client(
 
     A boto3 client *is* a botocore client; going through botocore's session directly skips
     importing boto3 and s3transfer (10-15 ms of every cold start: docs/PERFORMANCE.md), which add
-    resources and S3 transfer helpers this app does not use.
+    resources and S3 transfer helpers this app does not use. Clients come from one shared
+    session (botocore's sessions are not thread-safe, hence the lock): the Connect Lambda's
+    three clients from three sessions cost about 100 ms more of its cold start
+    (benchmarks/FIXES.md).
     """
-    from botocore.session import Session
-
     kwargs: dict[str, Any] = {"region_name": region, "config": budget.config()}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
-    session = Session()
-    if endpoint_url and session.get_credentials() is None:
-        kwargs["aws_access_key_id"] = "local"
-        kwargs["aws_secret_access_key"] = "local"  # noqa: S105 - DynamoDB Local ignores keys
-    return session.create_client(service, **kwargs)
+    with _session_lock:
+        session = _shared_session()
+        if endpoint_url and session.get_credentials() is None:
+            kwargs["aws_access_key_id"] = "local"
+            kwargs["aws_secret_access_key"] = "local"  # noqa: S105 - DynamoDB Local ignores keys
+        return session.create_client(service, **kwargs)

@@ -15,6 +15,7 @@ from chalicelib.clients import (
     CONNECT_DYNAMODB_BUDGET,
     QCONNECT_BUDGET,
     make_client,
+    reset_session,
 )
 from chalicelib.service import CardService
 from chalicelib.settings import get_settings, reset_settings
@@ -82,6 +83,7 @@ def reset() -> None:
         _dynamodb = None
         _connect = None
     reset_settings()
+    reset_session()
     from chalicelib.observability import get_logger
 
     get_logger.cache_clear()
