@@ -8,6 +8,7 @@ importing the app stays cheap and side-effect free.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,3 +111,24 @@ def make_client(
             kwargs["aws_access_key_id"] = "local"
             kwargs["aws_secret_access_key"] = "local"  # noqa: S105 - DynamoDB Local ignores keys
         return session.create_client(service, **kwargs)
+
+
+class LazyClient:
+    """A client created on its first use: for a client that most invocations never call.
+
+    The Connect Lambda calls ``connect:DescribeContact`` only when the flow did not pass the
+    session ARN (the shipped flow passes it); botocore's Connect model is the largest it loads,
+    so creating that client eagerly cost every cold start of the function (benchmarks/FIXES.md).
+    """
+
+    def __init__(self, create: Callable[[], Any]) -> None:
+        self._create = create
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._create()
+        return getattr(self._client, name)

@@ -14,6 +14,7 @@ from chalicelib.clients import (
     CONNECT_DESCRIBE_BUDGET,
     CONNECT_DYNAMODB_BUDGET,
     QCONNECT_BUDGET,
+    LazyClient,
     make_client,
     reset_session,
 )
@@ -69,7 +70,9 @@ def connect_dependencies() -> ConnectDependencies:
                 )
                 _connect = ConnectDependencies(
                     directory=CardStore(dynamodb, settings),
-                    connect=make_client("connect", CONNECT_DESCRIBE_BUDGET, settings.region),
+                    connect=LazyClient(
+                        lambda: make_client("connect", CONNECT_DESCRIBE_BUDGET, settings.region)
+                    ),
                     qconnect=make_client("qconnect", QCONNECT_BUDGET, settings.region),
                 )
     return _connect
