@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     sides = {"before": Sandboxes.open(args.before), "after": Sandboxes.open(args.after)}
     floor_kind = KINDS[kind.floor or args.kind]
     seconds: dict[str, list[float]] = {"floor": [], "before": [], "after": []}
+    cpu: dict[str, list[float]] = {"floor": [], "before": [], "after": []}
     try:
         cards = stack.add_cards("CMP", 2 * args.runs + 2)
         for index in range(-1, args.runs):  # round -1 warms the page cache
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             floor = run_child(sides["before"], env, "package", *child_args(floor_kind, ""))
             if index >= 0:
                 seconds["floor"].append(floor["seconds"])
+                cpu["floor"].append(floor["cpu_seconds"])
             for offset, (name, sandboxes) in enumerate(sides.items()):
                 card = cards[2 * (index + 1) + offset]
                 result = run_child(
@@ -50,16 +52,20 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 if index >= 0:
                     seconds[name].append(result["seconds"])
+                    cpu[name].append(result["cpu_seconds"])
     finally:
         for sandboxes in sides.values():
             sandboxes.close()
         stack.close()
-    floor_ms = statistics.median(seconds["floor"]) * 1000
-    print(f"{kind.label}, {args.runs} alternating rounds (median ms, x floor):")
-    print(f"  floor   {floor_ms:6.0f}  ({floor_kind.label})")
-    for name in ("before", "after"):
-        ms = statistics.median(seconds[name]) * 1000
-        print(f"  {name:<7} {ms:6.0f}  {ms / floor_ms:.2f} x")
+    print(f"{kind.label}, {args.runs} alternating rounds, medians (wall ms, x floor; CPU ms, x):")
+    print(f"  floor: {floor_kind.label}")
+    for name in ("floor", "before", "after"):
+        wall, own = (statistics.median(d[name]) * 1000 for d in (seconds, cpu))
+        wall_floor, cpu_floor = (statistics.median(d["floor"]) * 1000 for d in (seconds, cpu))
+        print(
+            f"  {name:<7} {wall:6.0f} {wall / wall_floor:5.2f} x   CPU {own:6.0f} "
+            f"{own / cpu_floor:5.2f} x"
+        )
     return 0
 
 
