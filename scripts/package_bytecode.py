@@ -68,8 +68,9 @@ def runtime_problem(template_path: Path) -> str | None:
 
 
 def bytecode_name(source: str) -> str:
-    """The zip member Python looks for as the bytecode of ``source`` (a ``.py`` member)."""
-    return Path(importlib.util.cache_from_source(source)).as_posix()
+    """The zip member Python looks for as the bytecode of ``source`` (a ``.py`` member), for an
+    interpreter without ``-O``, as Lambda runs it (whatever ``PYTHONOPTIMIZE`` says here)."""
+    return Path(importlib.util.cache_from_source(source, optimization="")).as_posix()
 
 
 def missing_bytecode(names: Iterable[str]) -> list[str]:
@@ -86,6 +87,7 @@ def compile_tree(root: Path) -> None:
         stripdir=str(root),
         prependdir=TASK_ROOT,
         invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        optimize=0,
         workers=1,
     )
     if not ok:
