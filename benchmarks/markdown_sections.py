@@ -188,10 +188,13 @@ def lambda_section() -> list[str]:
         "pydantic's import and first validator, Chalice's runtime). Lambda SnapStart, which "
         "restores a snapshot taken after INIT instead of running it, exists for Python only "
         "from the python3.12 runtime on; this project targets python3.11. A 3.12 interpreter "
-        "cannot be installed here from Debian (bookworm ships python3.11 only) or PyPI (which "
-        "distributes no CPython builds), so how far a 3.12 runtime would move these figures is "
-        "not measured; with SnapStart the import part of INIT would be paid once per published "
-        "version instead of once per cold start, and what stays is the restore and the first "
-        "request.",
+        "cannot be installed here from Debian (bookworm's archive has python3.11 only) or PyPI "
+        "(which distributes no CPython builds; `portable-python` there builds one from "
+        "python.org sources, which this machine cannot reach). This machine's image happens to "
+        "carry a pyenv-built 3.12.1, which nothing in the project installs, so a 3.12 figure "
+        "would not be reproducible by `make bench` on a fresh machine: how far a 3.12 runtime "
+        "would move these figures is not measured. With SnapStart the import part of INIT "
+        "would be paid once per published version instead of once per cold start; what stays "
+        "is the restore and the first request (its clients' first calls).",
         "",
     ]
