@@ -103,8 +103,10 @@ def add_bytecode(zip_path: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="package-bytecode-") as scratch:
         tree = Path(scratch) / "task"
         with zipfile.ZipFile(zip_path) as archive:
-            infos = archive.infolist()
             archive.extractall(tree)
+            # Bytecode already there for a source (a second run) is compiled again, not doubled.
+            ours = {bytecode_name(n) for n in archive.namelist() if n.endswith(".py")}
+            infos = [info for info in archive.infolist() if info.filename not in ours]
         compile_tree(tree)
         rebuilt = Path(scratch) / "deployment.zip"
         added = 0

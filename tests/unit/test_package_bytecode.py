@@ -49,6 +49,15 @@ def test_every_source_gets_an_unchecked_hash_pyc_and_keeps_its_source(tmp_path: 
     assert int.from_bytes(pyc[4:8], "little") == 0b01  # hash-based, source never checked
 
 
+def test_a_second_run_leaves_one_pyc_per_source(tmp_path: Path) -> None:
+    package = _package_dir(tmp_path, RUNNING)
+    assert package_bytecode.main([str(package)]) == 0
+    assert package_bytecode.main([str(package)]) == 0
+    with zipfile.ZipFile(package / "deployment.zip") as archive:
+        names = archive.namelist()
+    assert len(names) == len(set(names)) == 5
+
+
 def test_missing_bytecode_names_the_sources_without_a_pyc() -> None:
     names = ["a.py", package_bytecode.bytecode_name("a.py"), "b/c.py", "b/d.txt"]
     assert package_bytecode.missing_bytecode(names) == ["b/c.py"]
