@@ -4,7 +4,7 @@ Starts its own DynamoDB Local (in memory, a free port on 127.0.0.1), creates and
 tables of stage ``bench``, measures, prints a summary and writes the document and its chart.
 Every floor a figure is compared with is measured in the same run, on the same machine.
 
-    .venv/bin/python benchmarks/run.py [--runs 15] [--samples 200] [--seconds 3]
+    .venv/bin/python benchmarks/run.py [--runs 11] [--samples 200] [--seconds 3]
 """
 
 from __future__ import annotations

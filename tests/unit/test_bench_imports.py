@@ -9,3 +9,8 @@ import importlib
 def test_the_benchmark_entry_point_imports() -> None:
     run = importlib.import_module("benchmarks.run")
     assert callable(run.main)
+
+
+def test_the_before_after_tools_import() -> None:
+    for name in ("benchmarks.compare", "benchmarks.importtime"):
+        assert callable(importlib.import_module(name).main)
