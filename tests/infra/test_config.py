@@ -13,7 +13,7 @@ from chalicelib import schema
 from chalicelib.settings import Settings
 from infra import app_template, chalice_policies
 from infra.permissions import FUNCTIONS
-from scripts import check_template
+from scripts import check_template, package_bytecode
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
@@ -121,10 +121,10 @@ def _zip(path: Path, members: dict[str, str]) -> Path:
     return path
 
 
+SOURCES = ("app.py", "chalicelib/__init__.py", "mcp_handlers/__init__.py")
 GOOD_MEMBERS = {
-    "app.py": "",
-    "chalicelib/__init__.py": "",
-    "mcp_handlers/__init__.py": "",
+    **{source: "" for source in SOURCES},
+    **{package_bytecode.bytecode_name(source): "" for source in SOURCES},
     "pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so": "",
     "pydantic_core-2.50.4.dist-info/WHEEL": "Tag: cp311-cp311-manylinux_2_17_x86_64\n",
 }
@@ -132,6 +132,13 @@ GOOD_MEMBERS = {
 
 def test_zip_check_accepts_a_complete_package(tmp_path: Path) -> None:
     assert check_template.zip_problems(_zip(tmp_path / "d.zip", GOOD_MEMBERS)) == []
+
+
+def test_zip_check_rejects_a_source_without_its_bytecode(tmp_path: Path) -> None:
+    members = dict(GOOD_MEMBERS)
+    del members[package_bytecode.bytecode_name("chalicelib/__init__.py")]
+    problems = check_template.zip_problems(_zip(tmp_path / "d.zip", members))
+    assert problems == ["1 sources without bytecode, e.g. chalicelib/__init__.py"]
 
 
 def test_zip_check_rejects_boto3_and_a_macos_pydantic_core(tmp_path: Path) -> None:
