@@ -4,7 +4,7 @@ Every kind of function (the REST handler, an MCP tool Lambda called by AgentCore
 Connect Lambda) is measured from ``deployment.zip`` unpacked read-only with the SDK outside it
 (``benchmarks.lambda_task``), beside its floor (import boto3 + create the clients it needs),
 the same package without its bytecode (as it shipped before) and the venv (where pip compiled
-everything). The kinds alternate, one process each per round, so the machine's noise hits
+the dependencies at install). The kinds alternate, one process each per round, so the machine's noise hits
 them alike; the ratios are of medians measured in the same run.
 """
 
@@ -73,7 +73,7 @@ KINDS = {
         True,
     ),
     "rest-venv": Kind(
-        "REST handler from the project venv (pip compiled everything)",
+        "REST handler from the project venv (dependencies compiled by pip at install)",
         "venv",
         "rest",
         "floor",
