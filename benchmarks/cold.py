@@ -4,8 +4,8 @@ Every kind of function (the REST handler, an MCP tool Lambda called by AgentCore
 Connect Lambda) is measured from ``deployment.zip`` unpacked read-only with the SDK outside it
 (``benchmarks.lambda_task``), beside its floor (import boto3 + create the clients it needs),
 the same package without its bytecode (as it shipped before) and the venv (where pip compiled
-the dependencies at install). The kinds alternate, one process each per round, so the machine's noise hits
-them alike; the ratios are of medians measured in the same run.
+the dependencies at install). The kinds alternate, one process each per round, so the
+machine's noise hits them alike; the ratios are of medians measured in the same run.
 """
 
 from __future__ import annotations
