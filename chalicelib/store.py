@@ -25,7 +25,7 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
-    """A stored answer to a request that changed something."""
+    """A stored answer to a keyed request (a change or a no-op)."""
 
     key: str
     request_hash: str
@@ -183,17 +183,7 @@ class CardStore:
         Each card is conditioned on the version that was read, so a concurrent writer makes the
         whole transaction fail; the customer must still be active.
         """
-        actions: list[dict[str, Any]] = [
-            {
-                "ConditionCheck": {
-                    "TableName": self._customers,
-                    "Key": {"customer_id": {"S": customer_id}},
-                    "ConditionExpression": "#s = :active",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":active": {"S": "active"}},
-                }
-            }
-        ]
+        actions: list[dict[str, Any]] = [self._customer_check(customer_id)]
         for write in writes:
             actions.append(self._card_put(write))
             actions.append(self._event_put(write.event, now_epoch))
@@ -203,6 +193,40 @@ class CardStore:
             self._client.transact_write_items(TransactItems=actions)
         except _botocore_errors() as exc:
             raise transaction_error(exc, actions) from exc
+
+    def record_answer(
+        self, card: Card, customer_id: str, now_epoch: int, idempotency: IdempotencyRecord
+    ) -> None:
+        """Record a keyed no-op answer: one transaction that checks the customer is active and
+        the card still at the version the answer describes, and writes the record."""
+        actions = [
+            self._customer_check(customer_id),
+            {
+                "ConditionCheck": {
+                    "TableName": self._cards,
+                    "Key": {"card_id": {"S": card.card_id}},
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(card.version)}},
+                }
+            },
+            self._idempotency_put(idempotency, now_epoch),
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except _botocore_errors() as exc:
+            raise transaction_error(exc, actions) from exc
+
+    def _customer_check(self, customer_id: str) -> dict[str, Any]:
+        return {
+            "ConditionCheck": {
+                "TableName": self._customers,
+                "Key": {"customer_id": {"S": customer_id}},
+                "ConditionExpression": "#s = :active",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":active": {"S": "active"}},
+            }
+        }
 
     def _card_put(self, write: CardWrite) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._cards, "Item": items.card_to_item(write.card)}
