@@ -82,13 +82,15 @@ def _check_replaceable(card: Card, reason: str, ctx: Context) -> None:
 
 
 def _new_card(
-    card: Card, customer: Customer, speed: str, ctx: Context, replaces: str
-) -> tuple[Card, Shipping]:
+    card: Card, customer: Customer, speed: str, ctx: Context, *, replaces: str, closes: bool
+) -> Card:
+    """The replacement of ``card``. When ``card`` closes now, its fraud lock goes with it onto
+    the new card, as the hold; while it stays open, its own lock is the hold."""
     eta = add_business_days(ctx.now.date(), DELIVERY_BUSINESS_DAYS[speed])
     summary = customer.address.summary() if customer.address else "the address on file"
     shipping = Shipping(speed=speed, estimated_delivery=eta.isoformat(), address_summary=summary)
     expiry_year = (ctx.now.year + CARD_VALIDITY_YEARS) % 100
-    new = Card(
+    return Card(
         card_id=new_card_id(),
         customer_id=card.customer_id,
         product=card.product,
@@ -99,11 +101,10 @@ def _new_card(
         version=1,
         created_at=ctx.timestamp,
         updated_at=ctx.timestamp,
-        lock=card.lock if under_fraud_hold(card) else None,
+        lock=card.lock if closes and under_fraud_hold(card) else None,
         replacement_for=replaces,
         shipping=shipping,
     )
-    return new, shipping
 
 
 def _close(card: Card, reason: str, ctx: Context, replaced_by: str | None) -> CardWrite:
@@ -126,7 +127,7 @@ def request_new(
     ``related_card_id``). The decision's card is the replacement the customer will receive."""
     _check_replaceable(card, reason, ctx)
     if reason not in CLOSE_AT_ONCE:
-        new, _ = _new_card(card, customer, speed, ctx, card.card_id)
+        new = _new_card(card, customer, speed, ctx, replaces=card.card_id, closes=False)
         old = transition(card, ctx, "replacement_requested", reason, replaced_by=new.card_id)
         issued = CardWrite(new, event_of(new, "issued", "none", reason, ctx), None)
         return Decision(new, (old, issued), replaced_card=old.card)
@@ -135,7 +136,7 @@ def request_new(
     on_its_way = related if related is not None and related.status == "pending_activation" else None
     if card.replaced_by is not None and on_its_way is not None:
         return _stop_with_replacement_on_its_way(card, on_its_way, reason, ctx)
-    new, _ = _new_card(card, customer, speed, ctx, card.card_id)
+    new = _new_card(card, customer, speed, ctx, replaces=card.card_id, closes=True)
     old = _close(card, reason, ctx, new.card_id)
     issued = CardWrite(new, event_of(new, "issued", "none", reason, ctx), None)
     return Decision(new, (old, issued), replaced_card=old.card)
@@ -167,7 +168,7 @@ def _reissue(
     """
     still_open = original if original is not None and original.status in OPEN else None
     replaces = still_open.card_id if still_open is not None else card.card_id
-    new, _ = _new_card(card, customer, speed, ctx, replaces)
+    new = _new_card(card, customer, speed, ctx, replaces=replaces, closes=True)
     old = _close(card, reason, ctx, new.card_id)
     writes = [old, CardWrite(new, event_of(new, "issued", "none", reason, ctx), None)]
     if still_open is not None:
