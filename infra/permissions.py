@@ -6,8 +6,9 @@ One table drives both places a policy is written: the roles of the packaged app 
 follow ``chalicelib/store.py``: a write is one ``TransactGetItems`` (customer, card,
 idempotency record), sometimes a ``GetItem`` of a second card, and one ``TransactWriteItems`` (a
 ``ConditionCheck`` on the customer, ``Put`` of cards, events and the idempotency record; for a
-keyed no-op, a ``ConditionCheck`` on the card and the ``Put`` of its record). Transactions are authorised by their per-item
-actions (``GetItem``, ``ConditionCheckItem``, ``PutItem``), so neither has an action of its own.
+keyed no-op, a ``ConditionCheck`` on the card and the ``Put`` of its record). Transactions are
+authorised by their per-item actions (``GetItem``, ``ConditionCheckItem``, ``PutItem``), so
+neither has an action of its own.
 Nothing calls ``UpdateItem``, ``DeleteItem`` or ``Scan``, so nobody is granted them.
 """
 
