@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.commands import Caller, WriteCommand
@@ -20,6 +21,15 @@ from chalicelib.commands import Caller, WriteCommand
 #: The field a replayed answer carries (MCP results); REST turns it into a header.
 REPLAYED = "replayed"
 REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """A stored answer to a keyed request (a change or a no-op)."""
+
+    key: str
+    request_hash: str
+    response: dict[str, Any]
 
 
 def record_key(command: WriteCommand, caller: Caller) -> str | None:

@@ -25,7 +25,7 @@ from chalicelib.models import (
     dump,
 )
 from chalicelib.observability import get_logger, observe_operation
-from chalicelib.store import CardStore, IdempotencyRecord, Snapshot
+from chalicelib.store import CardStore, Snapshot
 from chalicelib.store_errors import IdempotencyRaceError, VersionConflictError
 
 COMMIT_ATTEMPTS = 4
@@ -178,7 +178,7 @@ class CardService:
                 "replaced_card": decision.replaced_card,
             },
         )
-        record = IdempotencyRecord(key, request_hash, response) if key else None
+        record = idempotency.IdempotencyRecord(key, request_hash, response) if key else None
         now_epoch = int(ctx.now.timestamp())
         if decision.changed:
             self._store.commit(decision.writes, command.customer_id, now_epoch, record)

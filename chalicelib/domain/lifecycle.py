@@ -91,14 +91,21 @@ def lock(card: Card, reason: str, ctx: Context) -> Decision:
 
 
 def unlock(card: Card, ctx: Context) -> Decision:
-    """Unlock a locked card; a fraud lock only through a channel allowed to lift it."""
-    _refuse_closed_or_pending(card)
+    """Unlock a locked card; a fraud lock only through a channel allowed to lift it. Unlocking
+    a held replacement releases its hold (it stays ``pending_activation``, for the customer to
+    activate through any channel)."""
+    held_replacement = card.status == "pending_activation" and under_fraud_hold(card)
+    if not held_replacement:
+        _refuse_closed_or_pending(card)
     if card.status == "active":
         return Decision(card)
     if under_fraud_hold(card) and ctx.channel not in FRAUD_UNLOCK_CHANNELS:
         raise errors.UnlockNotPermittedError
     reason = card.lock.reason if card.lock else None
-    write = transition(card, ctx, "unlocked", reason, status="active", lock=None)
+    if held_replacement:
+        write = transition(card, ctx, "hold_released", reason, lock=None)
+    else:
+        write = transition(card, ctx, "unlocked", reason, status="active", lock=None)
     return Decision(write.card, (write,))
 
 

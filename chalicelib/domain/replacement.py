@@ -7,8 +7,9 @@ its place. Damaged or expiring cards keep working until their replacement is act
 
 The fraud hold travels with the replacement: a card under a fraud lock that is closed by a
 lost or stolen report hands its lock to the card that replaces it (``lock`` on a
-``pending_activation`` card), so only the back office can activate that card, and releases the
-hold by doing so. While the card being replaced stays open, its own lock is the hold.
+``pending_activation`` card), so only the back office can activate that card, or release the
+hold by unlocking it (the card stays pending, for the customer to activate anywhere). While the
+card being replaced stays open, its own lock is the hold.
 """
 
 from __future__ import annotations
@@ -208,8 +209,8 @@ def preview_message(card: Card, decision: Decision, reason: str) -> str:
     parts.append(_fate_of(card, reason))
     if delivers_held_card(decision):
         parts.append(
-            "The new card is held for fraud review: only the bank can activate it, and the "
-            "bank will contact the customer."
+            "The new card is held for fraud review: the bank will contact the customer, and "
+            "it can be activated only once the bank releases it."
         )
     return " ".join(parts)
 

@@ -9,7 +9,7 @@ the same code, a wrong rule would agree with itself. The rules it pins:
 * the fraud hold: while a card carries a ``suspected_fraud`` lock only ``api`` may unlock it,
   order it a damaged/expiring replacement, or activate a card replacing it; a lost/stolen
   report from anywhere closes it and its replacement carries the lock (held) until ``api``
-  activates it;
+  activates it or unlocks it (which releases the hold: it stays pending);
 * lost/stolen closes the card from every open state: with a replacement already on its way no
   second card is issued (the answer names it); a pending replacement is closed and a new one
   issued in its place, for the original card if that is still open;
@@ -107,6 +107,11 @@ class CardModel:
 
     def unlock(self, customer_id: str, card_id: str, channel: str) -> Outcome:
         card = self.owned(customer_id, card_id)
+        if card.status == "pending_activation" and card.lock_reason == FRAUD:
+            # A held replacement: the back office releases the hold; it stays pending.
+            if channel != "api":
+                raise Refusal("UNLOCK_NOT_PERMITTED")
+            return self._change(card_id, replace(card, lock_reason=None))
         self._lockable(card)
         if card.status == "active":
             return Outcome(False, card_id)

@@ -74,11 +74,19 @@ class CardSeamMachine(CardMachine):
         self._write(Request("request_new", owner, card, params, None, channel))
 
     @precondition(lambda self: bool(self._held()))
-    @rule(data=st.data(), key=KEYS, channel=CHANNEL)
-    def activate_a_held_card(self, data: st.DataObject, key: str | None, channel: str) -> None:
-        """A replacement held by a fraud lock (its own, or its open original's)."""
+    @rule(
+        data=st.data(),
+        op=st.sampled_from(["activate", "unlock"]),
+        key=KEYS,
+        channel=CHANNEL,
+    )
+    def act_on_a_held_card(
+        self, data: st.DataObject, op: str, key: str | None, channel: str
+    ) -> None:
+        """Activate, or unlock (the back office's release), a replacement held by a fraud lock
+        (its own, or its open original's)."""
         card = data.draw(st.sampled_from(self._held()))
-        self._write(Request("activate", self.model.cards[card].owner, card, {}, key, channel))
+        self._write(Request(op, self.model.cards[card].owner, card, {}, key, channel))
 
     def _fraud_locked(self) -> list[str]:
         return [

@@ -113,10 +113,16 @@ def test_a_lost_report_closes_a_fraud_locked_card_and_holds_its_replacement(
     newer = order(channels, channel, customer, new, "lost")
     assert world.card(newer)["lock"]["reason"] == "suspected_fraud"  # type: ignore[index]
     assert channels.send(channel, "activate", ref(customer, newer)).code == "FRAUD_HOLD"
-    # The back office releases the hold by activating the card.
-    released = channels.send("rest", "activate", ref(customer, newer))
+    # Only the back office releases the hold (by unlocking it, or by activating it).
+    assert channels.send(channel, "unlock", ref(customer, newer)).code == "UNLOCK_NOT_PERMITTED"
+    released = channels.send("rest", "unlock", ref(customer, newer))
     assert released.code == "OK", released
-    assert (released.data["card"]["status"], "lock" in released.data["card"]) == ("active", False)
+    assert (released.data["card"]["status"], "lock" in released.data["card"]) == (
+        "pending_activation",
+        False,
+    )
+    activated = channels.send(channel, "activate", ref(customer, newer))
+    assert (activated.code, activated.data["card"]["status"]) == ("OK", "active")
 
 
 @pytest.mark.parametrize("channel", MCP_CHANNELS)

@@ -66,6 +66,19 @@ def test_a_lost_fraud_locked_card_closes_and_its_replacement_carries_the_hold(
 
 
 @pytest.mark.parametrize("channel", AGENTS)
+def test_only_the_back_office_releases_a_held_card(channel: str) -> None:
+    held = pending(lock=FRAUD)
+    with pytest.raises(errors.UnlockNotPermittedError):
+        domain.unlock(held, ctx(channel))
+    (release,) = domain.unlock(held, ctx("api")).writes
+    assert (release.card.status, release.card.lock) == ("pending_activation", None)
+    assert release.event.type == "hold_released"
+    assert domain.activate(release.card, None, ctx(channel)).card.status == "active"
+    with pytest.raises(errors.InvalidCardStateError):  # nothing to release on an unheld card
+        domain.unlock(pending(), ctx("api"))
+
+
+@pytest.mark.parametrize("channel", AGENTS)
 def test_a_held_card_lost_in_the_mail_passes_the_hold_on(channel: str) -> None:
     held = pending(lock=FRAUD, replacement_for="CARD001")
     original = card("closed", closed_reason="lost", replaced_by="CARDNEW01")
