@@ -87,12 +87,22 @@ def _failed(value: Any) -> bool:
 
 def rest_round_trips(stack: Stack, wire: WireCounter) -> list[RoundTrips]:
     """Every REST operation through the API handler, with a proxy event as Lambda gets it."""
-    card, other, lost = stack.add_cards("RT", 3)
+    card, other, lost, on_its_way = stack.add_cards("RT", 4)
     key = uuid.uuid4().hex
     cases: list[tuple[str, int | None, dict[str, Any]]] = [
         ("lock", 2, write_event("lock", BENCH_CUSTOMER, card)),
         ("lock (no-op: already locked)", 1, write_event("lock", BENCH_CUSTOMER, card)),
         ("unlock", 2, write_event("unlock", BENCH_CUSTOMER, card)),
+        (
+            "unlock (keyed no-op: already active, answer recorded)",
+            2,
+            write_event("unlock", BENCH_CUSTOMER, card, idempotency_key=f"{key}-noop"),
+        ),
+        (
+            "unlock (keyed no-op replayed)",
+            1,
+            write_event("unlock", BENCH_CUSTOMER, card, idempotency_key=f"{key}-noop"),
+        ),
         (
             "request-new (damaged, Idempotency-Key)",
             2,
@@ -129,6 +139,11 @@ def rest_round_trips(stack: Stack, wire: WireCounter) -> list[RoundTrips]:
     sent, (status, _) = _measure(wire, lambda: rest_call(event))
     name = "activate (replaces a lost card, closed already)"
     results.append(RoundTrips("api", name, 3, sent, status < 300))
+    rest_call(write_event("request-new", BENCH_CUSTOMER, on_its_way, reason="damaged"))
+    event = write_event("request-new", BENCH_CUSTOMER, on_its_way, reason="stolen")
+    sent, (status, _) = _measure(wire, lambda: rest_call(event))
+    name = "request-new (stolen, a replacement already on its way: read too)"
+    results.append(RoundTrips("api", name, 3, sent, status < 300))
     for name, event in [
         ("list cards", list_event("CUST001")),
         ("history", history_event("CUST001", "CARD001")),
@@ -152,10 +167,13 @@ def mcp_round_trips(stack: Stack, wire: WireCounter) -> list[RoundTrips]:
     ref = {"customer_id": BENCH_CUSTOMER, "card_id": card}
     key = uuid.uuid4().hex
     replace = {"customer_id": BENCH_CUSTOMER, "card_id": other, "reason": "damaged"}
+    keyed_noop = {**ref, "idempotency_key": f"{key}-noop"}
     cases: list[tuple[str, int | None, str, dict[str, Any]]] = [
         ("lock_card", 2, "lock_card", ref),
         ("lock_card (no-op)", 1, "lock_card", ref),
         ("unlock_card", 2, "unlock_card", ref),
+        ("unlock_card (keyed no-op, answer recorded)", 2, "unlock_card", keyed_noop),
+        ("unlock_card (keyed no-op replayed)", 1, "unlock_card", keyed_noop),
         ("request_new_card (preview, confirm=false)", None, "request_new_card", replace),
         (
             "request_new_card (confirm=true, idempotency_key)",

@@ -69,6 +69,17 @@ class UnlockNotPermittedError(CardOpsError):
     )
 
 
+class FraudHoldError(CardOpsError):
+    """The card (or the card a replacement replaces) is under fraud review: only the bank's
+    back office may replace it or activate its replacement."""
+
+    code = "FRAUD_HOLD"
+    default_message = (
+        "This card is under fraud review; the bank will contact you. Until then only the bank "
+        "can replace it or activate its replacement."
+    )
+
+
 class CardClosedError(CardOpsError):
     """The card is closed; closed is terminal."""
 

@@ -6,9 +6,11 @@ the numbers are all integers (no ``Decimal`` round trip), and it keeps boto3 out
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chalicelib.domain import Address, Card, Customer, Event, Lock, Shipping
+from chalicelib.idempotency import IdempotencyRecord
 
 Item = dict[str, dict[str, Any]]
 
@@ -141,4 +143,23 @@ def event_to_item(event: Event, expires_at: int) -> Item:
             "occurred_at": event.occurred_at,
             "expires_at": expires_at,
         }
+    )
+
+
+def idempotency_to_item(record: IdempotencyRecord, expires_at: int) -> Item:
+    """A keyed answer as the item stored in the idempotency table (TTL ``expires_at``)."""
+    return {
+        "idempotency_key": {"S": record.key},
+        "request_hash": {"S": record.request_hash},
+        "response": {"S": json.dumps(record.response, separators=(",", ":"))},
+        "expires_at": {"N": str(expires_at)},
+    }
+
+
+def idempotency_from_item(item: Item) -> IdempotencyRecord:
+    """A stored idempotency item as an ``IdempotencyRecord``."""
+    return IdempotencyRecord(
+        key=item["idempotency_key"]["S"],
+        request_hash=item["request_hash"]["S"],
+        response=json.loads(item["response"]["S"]),
     )

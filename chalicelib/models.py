@@ -165,6 +165,20 @@ class WriteResult(_Model):
     )
 
 
+class ReplayableWriteResult(WriteResult):
+    """A write result as the MCP tools return it: an agent sees no response headers, so the
+    answer to a retried idempotency key says in the result itself that it is the stored one
+    (REST sends the ``Idempotent-Replayed`` header instead)."""
+
+    replayed: bool | None = Field(
+        default=None,
+        description=(
+            "True when this is the stored answer to an earlier call with the same "
+            "idempotency_key: nothing was changed again. Absent on a first answer."
+        ),
+    )
+
+
 class ReplacementPreview(_Model):
     """What requesting a new card would do; nothing has changed yet."""
 

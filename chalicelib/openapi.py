@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib import models
+from chalicelib.idempotency import REPLAYED_HEADER
 
 REF = "#/components/schemas/{model}"
 
@@ -54,6 +55,7 @@ CARD_OPERATIONS: tuple[Operation, ...] = (
         "Order a replacement card",
         models.WriteResult,
         models.RequestNewCardRequest,
+        errors=(400, 401, 403, 404, 409, 412, 413, 415, 422, 500, 503),
     ),
     Operation(
         "post",
@@ -62,6 +64,7 @@ CARD_OPERATIONS: tuple[Operation, ...] = (
         "Activate a replacement card",
         models.WriteResult,
         models.ActivateCardRequest,
+        errors=(400, 401, 403, 404, 409, 412, 413, 415, 422, 500, 503),
     ),
     Operation(
         "get",
@@ -167,6 +170,14 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.response is not None:
         ok = _envelope({"$ref": REF.format(model=op.response.__name__)})
         responses["200"] = _json(ok, "Success")
+        if op.idempotent_header:
+            responses["200"]["headers"] = {
+                REPLAYED_HEADER: {
+                    "description": "true when this is the stored answer to an earlier request "
+                    "with the same Idempotency-Key (the body is the first answer's).",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            }
     for status in op.errors:
         responses[str(status)] = _json(error_ref, "Error envelope")
     body: dict[str, Any] = {

@@ -22,6 +22,7 @@ from chalicelib.commands import Caller
 # Re-exported: the MCP channel receives the request from here.
 from chalicelib.http_context import HttpRequest as HttpRequest  # noqa: PLC0414
 from chalicelib.http_context import current_http as current_http  # noqa: PLC0414
+from chalicelib.idempotency import REPLAYED_HEADER, take_replayed
 from chalicelib.models import IDEMPOTENCY_KEY_PATTERN, CardRef, HistoryQuery, ListCardsRequest
 from chalicelib.observability import get_logger
 from chalicelib.validation import field_error, field_errors
@@ -34,6 +35,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "VALIDATION_ERROR": 400,
     "AUTH_FAILED": 401,
     "UNLOCK_NOT_PERMITTED": 403,
+    "FRAUD_HOLD": 403,
     "CARD_NOT_FOUND": 404,
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
@@ -82,10 +84,12 @@ def envelope_error(exc: errors.CardOpsError, request_id: str) -> Response:
 
 
 def envelope_ok(data: dict[str, Any], status_code: int = 200) -> Response:
-    """A success as our JSON envelope."""
-    return Response(
-        body={"success": True, "data": data}, status_code=status_code, headers=JSON_HEADERS
-    )
+    """A success as our JSON envelope; a replayed answer is the first answer's body, marked by
+    the ``Idempotent-Replayed`` header."""
+    headers = JSON_HEADERS
+    if take_replayed(data):
+        headers = {**JSON_HEADERS, REPLAYED_HEADER: "true"}
+    return Response(body={"success": True, "data": data}, status_code=status_code, headers=headers)
 
 
 def api_operation(view: Callable[..., dict[str, Any]]) -> Callable[..., Response]:

@@ -7,15 +7,13 @@ card's version; the use case then reads again and decides again, a bounded numbe
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib import domain, errors
+from chalicelib import domain, errors, idempotency
 from chalicelib.commands import Caller, WriteCommand
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.models import (
@@ -27,7 +25,7 @@ from chalicelib.models import (
     dump,
 )
 from chalicelib.observability import get_logger, observe_operation
-from chalicelib.store import CardStore, IdempotencyRecord, Snapshot
+from chalicelib.store import CardStore, Snapshot
 from chalicelib.store_errors import IdempotencyRaceError, VersionConflictError
 
 COMMIT_ATTEMPTS = 4
@@ -69,14 +67,7 @@ class CardService:
 
     def request_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
         """Order a replacement (``params['reason']``, ``params['shipping_speed']``)."""
-        reason = str(command.params["reason"])
-        speed = str(command.params.get("shipping_speed", "standard"))
-
-        def decide(snap: Snapshot, ctx: domain.Context) -> domain.Decision:
-            assert snap.customer is not None
-            return domain.request_new(_card(snap), snap.customer, reason, speed, ctx)
-
-        return self._run(command, caller, decide)
+        return self._run(command, caller, self._replacement_decider(command))
 
     def activate_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
         """Activate a replacement card, closing the card it replaces."""
@@ -85,40 +76,53 @@ class CardService:
             card = _card(snap)
             replaced = None
             if card.status == "pending_activation" and card.replacement_for:
-                replaced = self._store.get_card(card.replacement_for)
+                replaced = self._related(card, card.replacement_for)
             return domain.activate(card, replaced, ctx)
 
         return self._run(command, caller, decide)
 
     def preview_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
-        """Say what requesting a new card would do, changing nothing."""
+        """Say what requesting a new card would do, changing nothing: the same decision the
+        order would make, described (refused exactly when the order would be)."""
         reason = str(command.params["reason"])
-        speed = str(command.params.get("shipping_speed", "standard"))
+        decide = self._replacement_decider(command)
 
         def preview() -> dict[str, Any]:
             snap = self._store.load(command.customer_id, command.card_id)
-            customer, card = _authorize(snap, command.customer_id)
-            ctx = self._context(caller)
-            _, shipping = domain.plan_replacement(card, customer, reason, speed, ctx)
-            closes = reason in domain.CLOSE_AT_ONCE
-            message = (
-                f"A new {card.brand} {card.product} card will ship to {shipping.address_summary} "
-                f"by {shipping.estimated_delivery}. The card ending {card.last4} "
-                + ("will stop working immediately." if closes else "keeps working until then.")
-            )
+            _, card = _authorize(snap, command.customer_id)
+            decision = decide(snap, self._context(caller))
             return dump(
                 ReplacementPreview,
                 {
                     "card": card,
-                    "closes_current_card_now": closes,
-                    "shipping": shipping,
-                    "message": message,
+                    "closes_current_card_now": reason in domain.CLOSE_AT_ONCE,
+                    "shipping": decision.card.shipping,
+                    "message": domain.preview_message(card, decision, reason),
                 },
             )
 
         return observe_operation(
             "preview_new_card", command.customer_id, command.card_id, caller, preview
         )
+
+    def _replacement_decider(self, command: WriteCommand) -> Decide:
+        reason = str(command.params["reason"])
+        speed = str(command.params.get("shipping_speed", "standard"))
+
+        def decide(snap: Snapshot, ctx: domain.Context) -> domain.Decision:
+            assert snap.customer is not None
+            card = _card(snap)
+            related_id = domain.related_card_id(card, reason)
+            related = self._related(card, related_id) if related_id else None
+            return domain.request_new(card, related, snap.customer, ctx, reason=reason, speed=speed)
+
+        return decide
+
+    def _related(self, card: domain.Card, card_id: str) -> domain.Card | None:
+        """The other card a decision needs (one more consistent read); only ever the same
+        customer's."""
+        related = self._store.get_card(card_id)
+        return related if related is not None and related.customer_id == card.customer_id else None
 
     def _run(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
         return observe_operation(
@@ -130,13 +134,12 @@ class CardService:
         )
 
     def _write(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
-        key, request_hash = _idempotency(command)
         cause = None
         for attempt in range(COMMIT_ATTEMPTS):
             if attempt:
                 self._sleep(_backoff(attempt - 1))
             try:
-                return self._attempt(command, caller, decide, key, request_hash)
+                return self._attempt(command, caller, decide)
             except (VersionConflictError, IdempotencyRaceError) as exc:
                 cause = exc.cause or type(exc).__name__
                 get_logger().debug(
@@ -150,15 +153,10 @@ class CardService:
                 )
         raise errors.ConcurrentModificationError(cause=cause)
 
-    def _attempt(
-        self,
-        command: WriteCommand,
-        caller: Caller,
-        decide: Decide,
-        key: str | None,
-        request_hash: str,
-    ) -> dict[str, Any]:
+    def _attempt(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
         """Read, decide and commit once; a concurrent writer raises a conflict to retry on."""
+        key = idempotency.record_key(command, caller)
+        request_hash = idempotency.request_hash(command, caller)
         snap = self._store.load(command.customer_id, command.card_id, key)
         if snap.idempotency is not None:
             # A stored answer is card data: a customer who is no longer active gets none.
@@ -166,7 +164,7 @@ class CardService:
                 raise errors.AuthFailedError
             if snap.idempotency.request_hash != request_hash:
                 raise errors.IdempotencyKeyReusedError
-            return snap.idempotency.response
+            return idempotency.replayed(snap.idempotency.response)
         _, card = _authorize(snap, command.customer_id)
         if command.if_match is not None and command.if_match != card.version:
             raise errors.PreconditionFailedError(details={"current_version": card.version})
@@ -180,11 +178,13 @@ class CardService:
                 "replaced_card": decision.replaced_card,
             },
         )
+        record = idempotency.IdempotencyRecord(key, request_hash, response) if key else None
+        now_epoch = int(ctx.now.timestamp())
         if decision.changed:
-            record = IdempotencyRecord(key, request_hash, response) if key else None
-            self._store.commit(
-                decision.writes, command.customer_id, int(ctx.now.timestamp()), record
-            )
+            self._store.commit(decision.writes, command.customer_id, now_epoch, record)
+        elif record is not None:
+            # A no-op answer is recorded too, on condition that the card is still as described.
+            self._store.record_answer(card, command.customer_id, now_epoch, record)
         return response
 
     # -- reads -------------------------------------------------------------------------------
@@ -246,16 +246,3 @@ def _authorize(snap: Snapshot, customer_id: str) -> tuple[domain.Customer, domai
 def _card(snap: Snapshot) -> domain.Card:
     assert snap.card is not None  # checked by _authorize before any decision
     return snap.card
-
-
-def _idempotency(command: WriteCommand) -> tuple[str | None, str]:
-    """The stored key (scoped to customer and operation) and a hash of what was asked."""
-    canonical = json.dumps(
-        {"operation": command.operation, "card_id": command.card_id, **command.params},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    request_hash = hashlib.sha256(canonical.encode()).hexdigest()
-    if command.idempotency_key is None:
-        return None, request_hash
-    return f"{command.customer_id}#{command.operation}#{command.idempotency_key}", request_hash

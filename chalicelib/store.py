@@ -6,12 +6,12 @@ code (never by message text) and knows nothing of the lifecycle rules.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import items
 from chalicelib.domain import Card, CardWrite, Customer, Event
+from chalicelib.idempotency import IdempotencyRecord
 from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX
 from chalicelib.settings import Settings
 from chalicelib.store_errors import (
@@ -21,15 +21,6 @@ from chalicelib.store_errors import (
 
 EVENT_TTL_SECONDS = 396 * 24 * 3600  # 13 months: PCI DSS 10.5.1 asks for 12
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotencyRecord:
-    """A stored answer to a request that changed something."""
-
-    key: str
-    request_hash: str
-    response: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +81,7 @@ class CardStore:
         return Snapshot(
             customer=items.customer_from_item(customer_item) if customer_item else None,
             card=items.card_from_item(card_item) if card_item else None,
-            idempotency=_idempotency_from_item(idem_item) if idem_item else None,
+            idempotency=items.idempotency_from_item(idem_item) if idem_item else None,
         )
 
     def get_card(self, card_id: str) -> Card | None:
@@ -183,17 +174,7 @@ class CardStore:
         Each card is conditioned on the version that was read, so a concurrent writer makes the
         whole transaction fail; the customer must still be active.
         """
-        actions: list[dict[str, Any]] = [
-            {
-                "ConditionCheck": {
-                    "TableName": self._customers,
-                    "Key": {"customer_id": {"S": customer_id}},
-                    "ConditionExpression": "#s = :active",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":active": {"S": "active"}},
-                }
-            }
-        ]
+        actions: list[dict[str, Any]] = [self._customer_check(customer_id)]
         for write in writes:
             actions.append(self._card_put(write))
             actions.append(self._event_put(write.event, now_epoch))
@@ -203,6 +184,40 @@ class CardStore:
             self._client.transact_write_items(TransactItems=actions)
         except _botocore_errors() as exc:
             raise transaction_error(exc, actions) from exc
+
+    def record_answer(
+        self, card: Card, customer_id: str, now_epoch: int, idempotency: IdempotencyRecord
+    ) -> None:
+        """Record a keyed no-op answer: one transaction that checks the customer is active and
+        the card still at the version the answer describes, and writes the record."""
+        actions = [
+            self._customer_check(customer_id),
+            {
+                "ConditionCheck": {
+                    "TableName": self._cards,
+                    "Key": {"card_id": {"S": card.card_id}},
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(card.version)}},
+                }
+            },
+            self._idempotency_put(idempotency, now_epoch),
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except _botocore_errors() as exc:
+            raise transaction_error(exc, actions) from exc
+
+    def _customer_check(self, customer_id: str) -> dict[str, Any]:
+        return {
+            "ConditionCheck": {
+                "TableName": self._customers,
+                "Key": {"customer_id": {"S": customer_id}},
+                "ConditionExpression": "#s = :active",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":active": {"S": "active"}},
+            }
+        }
 
     def _card_put(self, write: CardWrite) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._cards, "Item": items.card_to_item(write.card)}
@@ -224,12 +239,7 @@ class CardStore:
         }
 
     def _idempotency_put(self, record: IdempotencyRecord, now_epoch: int) -> dict[str, Any]:
-        item = {
-            "idempotency_key": {"S": record.key},
-            "request_hash": {"S": record.request_hash},
-            "response": {"S": json.dumps(record.response, separators=(",", ":"))},
-            "expires_at": {"N": str(now_epoch + IDEMPOTENCY_TTL_SECONDS)},
-        }
+        item = items.idempotency_to_item(record, now_epoch + IDEMPOTENCY_TTL_SECONDS)
         return {
             "Put": {
                 "TableName": self._idempotency,
@@ -237,11 +247,3 @@ class CardStore:
                 "ConditionExpression": "attribute_not_exists(idempotency_key)",
             }
         }
-
-
-def _idempotency_from_item(item: items.Item) -> IdempotencyRecord:
-    return IdempotencyRecord(
-        key=item["idempotency_key"]["S"],
-        request_hash=item["request_hash"]["S"],
-        response=json.loads(item["response"]["S"]),
-    )

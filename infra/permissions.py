@@ -4,9 +4,11 @@ One table drives both places a policy is written: the roles of the packaged app 
 (``infra/app_template.py``, stage-scoped ARNs from the stack's own resources) and the static
 ``.chalice/policy-*.json`` files of the ``chalice deploy --stage dev`` quick path. The grants
 follow ``chalicelib/store.py``: a write is one ``TransactGetItems`` (customer, card,
-idempotency record) and one ``TransactWriteItems`` (a ``ConditionCheck`` on the customer, ``Put``
-of cards, events and the idempotency record). Transactions are authorised by their per-item
-actions (``GetItem``, ``ConditionCheckItem``, ``PutItem``), so neither has an action of its own.
+idempotency record), sometimes a ``GetItem`` of a second card, and one ``TransactWriteItems`` (a
+``ConditionCheck`` on the customer, ``Put`` of cards, events and the idempotency record; for a
+keyed no-op, a ``ConditionCheck`` on the card and the ``Put`` of its record). Transactions are
+authorised by their per-item actions (``GetItem``, ``ConditionCheckItem``, ``PutItem``), so
+neither has an action of its own.
 Nothing calls ``UpdateItem``, ``DeleteItem`` or ``Scan``, so nobody is granted them.
 """
 
@@ -69,7 +71,7 @@ class Function:
 #: A write use case: lock, unlock, request-new (also its preview), activate.
 WRITE_GRANTS: Final = (
     Grant("customers", ("dynamodb:ConditionCheckItem", "dynamodb:GetItem")),
-    Grant("cards", ("dynamodb:GetItem", "dynamodb:PutItem")),
+    Grant("cards", ("dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem")),
     Grant("card_events", ("dynamodb:PutItem",)),
     Grant("idempotency", ("dynamodb:GetItem", "dynamodb:PutItem")),
 )
@@ -86,7 +88,7 @@ API_GRANTS: Final = (
         "customers",
         ("dynamodb:ConditionCheckItem", "dynamodb:GetItem"),
     ),
-    Grant("cards", ("dynamodb:GetItem", "dynamodb:PutItem")),
+    Grant("cards", ("dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem")),
     Grant("cards", ("dynamodb:Query",), index="customer-index"),
     Grant("card_events", ("dynamodb:PutItem", "dynamodb:Query")),
     Grant("idempotency", ("dynamodb:GetItem", "dynamodb:PutItem")),

@@ -123,7 +123,7 @@ TOOLS: tuple[ToolSpec, ...] = (
             "card (brand and last four digits from list_cards) before calling."
         ),
         arguments=LockCardArgs,
-        output=models.WriteResult,
+        output=models.ReplayableWriteResult,
         annotations=_CHANGE,
         run=_lock,
     ),
@@ -137,7 +137,7 @@ TOOLS: tuple[ToolSpec, ...] = (
             "the fraud team will contact them. Unlocking an active card changes nothing."
         ),
         arguments=UnlockCardArgs,
-        output=models.WriteResult,
+        output=models.ReplayableWriteResult,
         annotations=_CHANGE,
         run=_unlock,
     ),
@@ -149,10 +149,14 @@ TOOLS: tuple[ToolSpec, ...] = (
             "with confirm=false to get a preview (which card stops working and when, where the "
             "new card ships, the delivery estimate), read it to the customer, and call again "
             "with confirm=true only once they agree. Lost or stolen closes the current card "
-            "immediately and cannot be undone. Only one replacement per card can be pending."
+            "immediately and cannot be undone, also a replacement that never arrived (a new one "
+            "is issued); if a replacement is already on its way, no second card is issued and "
+            "the answer names it. Only one replacement per card can be pending. A card under "
+            "fraud review (FRAUD_HOLD) can only be reported lost or stolen here: tell the "
+            "customer the bank will contact them."
         ),
         arguments=RequestNewCardArgs,
-        output=models.WriteResult | models.ReplacementPreview,
+        output=models.ReplayableWriteResult | models.ReplacementPreview,
         annotations=_hints(read_only=False, destructive=True, idempotent=False),
         run=_request_new,
     ),
@@ -175,10 +179,12 @@ TOOLS: tuple[ToolSpec, ...] = (
         description=(
             "Activate a replacement card the customer has received (status "
             "pending_activation). This also closes the card it replaces, if that one still "
-            "works. Confirm the last four digits of the new card with the customer first."
+            "works. Confirm the last four digits of the new card with the customer first. A "
+            "card held for fraud review cannot be activated here (FRAUD_HOLD): tell the "
+            "customer the bank will contact them."
         ),
         arguments=ActivateCardArgs,
-        output=models.WriteResult,
+        output=models.ReplayableWriteResult,
         annotations=_CHANGE,
         run=_activate,
     ),

@@ -1,16 +1,12 @@
 """The domain: card values and the lifecycle rules, free of AWS and of channels."""
 
 from chalicelib.domain.lifecycle import (
-    CARD_VALIDITY_YEARS,
-    CLOSE_AT_ONCE,
-    DELIVERY_BUSINESS_DAYS,
+    FRAUD_LOCK,
     FRAUD_UNLOCK_CHANNELS,
     activate,
-    add_business_days,
+    check_fraud_hold,
     lock,
-    new_card_id,
-    plan_replacement,
-    request_new,
+    under_fraud_hold,
     unlock,
 )
 from chalicelib.domain.model import (
@@ -29,11 +25,23 @@ from chalicelib.domain.model import (
     Shipping,
     ShippingSpeed,
 )
+from chalicelib.domain.replacement import (
+    CARD_VALIDITY_YEARS,
+    CLOSE_AT_ONCE,
+    DELIVERY_BUSINESS_DAYS,
+    add_business_days,
+    delivers_held_card,
+    new_card_id,
+    preview_message,
+    related_card_id,
+    request_new,
+)
 
 __all__ = [
     "CARD_VALIDITY_YEARS",
     "CLOSE_AT_ONCE",
     "DELIVERY_BUSINESS_DAYS",
+    "FRAUD_LOCK",
     "FRAUD_UNLOCK_CHANNELS",
     "Address",
     "Card",
@@ -51,9 +59,13 @@ __all__ = [
     "ShippingSpeed",
     "activate",
     "add_business_days",
+    "check_fraud_hold",
+    "delivers_held_card",
     "lock",
     "new_card_id",
-    "plan_replacement",
+    "preview_message",
+    "related_card_id",
     "request_new",
+    "under_fraud_hold",
     "unlock",
 ]

@@ -178,6 +178,11 @@ def test_health_and_openapi(api: Api) -> None:
     routes = {path for path in app.routes if path not in {"/openapi.json", "/mcp"}}
     assert routes == set(document["paths"])
     assert "LockCardRequest" in document["components"]["schemas"]
+    for path in ("/v1/cards/lock", "/v1/cards/request-new", "/v1/cards/activate"):
+        post = document["paths"][path]["post"]
+        assert "Idempotent-Replayed" in post["responses"]["200"]["headers"]
+    for path in ("/v1/cards/unlock", "/v1/cards/request-new", "/v1/cards/activate"):
+        assert "403" in document["paths"][path]["post"]["responses"]  # the fraud rules
 
 
 # -- the old guide's shapes -------------------------------------------------------------------

@@ -61,6 +61,24 @@ def test_writes_take_one_read_and_one_transaction(wire: WireCounter) -> None:
     assert wire.measure(write(service, "request_new", key="k1", reason="damaged")) == 1  # replay
 
 
+def test_a_keyed_no_op_takes_a_read_and_its_record(wire: WireCounter) -> None:
+    service = card_service()
+    assert wire.measure(write(service, "unlock", key="noop")) == 2
+    assert wire.sent == ["TransactGetItems", "TransactWriteItems"]
+    assert wire.measure(write(service, "unlock", key="noop")) == 1  # its replay
+    assert wire.measure(write(service, "unlock")) == 1  # unkeyed no-op: the read only
+
+
+def test_a_lost_report_that_finds_another_card_takes_three(wire: WireCounter) -> None:
+    service = card_service()
+    pending = write(service, "request_new", reason="damaged")()["card"]["card_id"]
+    # The original, reported stolen: the replacement on its way is read, nothing issued.
+    assert wire.measure(write(service, "request_new", reason="stolen")) == 3
+    assert wire.sent == ["TransactGetItems", "GetItem", "TransactWriteItems"]
+    # The replacement, lost in the mail: the card it was to replace is read.
+    assert wire.measure(write(service, "request_new", card=pending, reason="lost")) == 3
+
+
 def test_activate_that_closes_the_old_card_takes_three(wire: WireCounter) -> None:
     service = card_service()
     new = write(service, "request_new", reason="damaged")()["card"]["card_id"]

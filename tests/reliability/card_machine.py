@@ -3,8 +3,11 @@ answer, and every stored card after every step, against ``card_model.CardModel``
 
 Each example seeds its own two customers (A: three cards, one of them locked; B: one card) in
 the test's tables, so examples share tables but never data. Channels vary per step (the fraud
-unlock rule depends on them); idempotency keys come from a three-key pool so replays, reuses
-with a different request and keys shared across operations all happen often.
+hold depends on them); idempotency keys come from a three-key pool so replays, reuses with a
+different request, keys shared across operations and keys retried through another channel
+all happen often. Besides random steps, rules aim at the seams between operations: activating
+a pending replacement (from any channel), reporting one lost in the mail, and a back-office
+fraud lock while a replacement is on its way.
 
 At teardown the events are checked against what the clients were told: every acknowledged
 change's ``request_id`` is in exactly one event of every card it changed, no refused or no-op
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
@@ -25,53 +28,18 @@ from chalicelib import errors
 from chalicelib.commands import Caller, WriteCommand
 from chalicelib.service import CardService
 from tests.reliability.card_model import CardModel, ModelCard, Outcome, Refusal
+from tests.reliability.card_requests import (
+    CHANNEL,
+    CHANNELS,
+    KEYS,
+    LOCK_REASONS,
+    REPLACEMENT_REASONS,
+    SPEEDS,
+    Figures,
+    Request,
+    card_observable,
+)
 from tests.reliability.world import World, new_id, plain
-
-CHANNELS = ("api", "mcp", "connect")
-LOCK_REASONS = ("customer_request", "misplaced", "suspected_fraud")
-REPLACEMENT_REASONS = ("lost", "stolen", "damaged", "expiring")
-SPEEDS = ("standard", "expedited")
-KEYS = st.one_of(st.none(), st.sampled_from(["k1", "k2", "k3"]))
-
-
-@dataclass
-class Figures:
-    """What the runs did, for the report: examples, steps, calls by outcome."""
-
-    examples: int = 0
-    steps: int = 0
-    #: rule steps of each example that reached teardown
-    steps_per_example: list[int] = field(default_factory=list)
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-
-def card_observable(view: dict[str, Any]) -> dict[str, Any]:
-    """The model's fields of a card, read from a response or a stored item."""
-    lock = view.get("lock")
-    return {
-        "status": view["status"],
-        "version": view["version"],
-        "lock_reason": lock["reason"] if lock else None,
-        "replacement_for": view.get("replacement_for"),
-        "replaced_by": view.get("replaced_by"),
-        "closed_reason": view.get("closed_reason"),
-    }
-
-
-@dataclass(frozen=True)
-class Request:
-    """One write as a client sends it."""
-
-    op: str
-    customer: str
-    card: str
-    params: dict[str, Any]
-    key: str | None = None
-
-    @property
-    def scope(self) -> tuple[str, str, str]:
-        """Where its idempotency key lives: per customer and operation (SPEC §3)."""
-        return (self.customer, self.op, self.key or "")
 
 
 class CardMachine(RuleBasedStateMachine):
@@ -121,34 +89,41 @@ class CardMachine(RuleBasedStateMachine):
 
     # -- rules -------------------------------------------------------------------------------
 
-    @rule(data=st.data(), reason=st.sampled_from(LOCK_REASONS), key=KEYS)
-    def lock(self, data: st.DataObject, reason: str, key: str | None) -> None:
-        self._write(Request("lock", *self._target(data), {"reason": reason}, key), data)
+    @rule(data=st.data(), reason=st.sampled_from(LOCK_REASONS), key=KEYS, channel=CHANNEL)
+    def lock(self, data: st.DataObject, reason: str, key: str | None, channel: str) -> None:
+        self._write(Request("lock", *self._target(data), {"reason": reason}, key, channel))
 
-    @rule(data=st.data(), key=KEYS)
-    def unlock(self, data: st.DataObject, key: str | None) -> None:
-        self._write(Request("unlock", *self._target(data), {}, key), data)
+    @rule(data=st.data(), key=KEYS, channel=CHANNEL)
+    def unlock(self, data: st.DataObject, key: str | None, channel: str) -> None:
+        self._write(Request("unlock", *self._target(data), {}, key, channel))
 
     @rule(
         data=st.data(),
         reason=st.sampled_from(REPLACEMENT_REASONS),
         speed=st.sampled_from(SPEEDS),
         key=KEYS,
+        channel=CHANNEL,
     )
-    def request_new(self, data: st.DataObject, reason: str, speed: str, key: str | None) -> None:
+    def request_new(
+        self, data: st.DataObject, reason: str, speed: str, key: str | None, channel: str
+    ) -> None:
         params = {"reason": reason, "shipping_speed": speed}
-        self._write(Request("request_new", *self._target(data), params, key), data)
+        self._write(Request("request_new", *self._target(data), params, key, channel))
 
-    @rule(data=st.data(), key=KEYS)
-    def activate(self, data: st.DataObject, key: str | None) -> None:
-        self._write(Request("activate", *self._target(data), {}, key), data)
+    @rule(data=st.data(), key=KEYS, channel=CHANNEL)
+    def activate(self, data: st.DataObject, key: str | None, channel: str) -> None:
+        self._write(Request("activate", *self._target(data), {}, key, channel))
 
     @precondition(lambda self: bool(self.sent))
-    @rule(data=st.data(), same=st.booleans())
-    def replay(self, data: st.DataObject, same: bool) -> None:
-        """Send a keyed request again: as it was, or with the same key and something else."""
+    @rule(data=st.data(), how=st.sampled_from(["same", "other_request", "other_channel"]))
+    def replay(self, data: st.DataObject, how: str) -> None:
+        """Send a keyed request again: as it was, with the same key and something else, or
+        through another channel (where the key means nothing yet)."""
         request: Request = data.draw(st.sampled_from(self.sent))
-        if not same:
+        if how == "other_channel":
+            others = [c for c in CHANNELS if c != request.channel]
+            request = replace(request, channel=data.draw(st.sampled_from(others)))
+        elif how == "other_request":
             _, card = self._target(data)
             params = request.params
             if request.op == "lock":
@@ -159,12 +134,12 @@ class CardMachine(RuleBasedStateMachine):
                     "shipping_speed": data.draw(st.sampled_from(SPEEDS)),
                 }
             request = replace(request, card=card, params=params)
-        self._write(request, data)
+        self._write(request)
 
     @rule(data=st.data())
     def list_cards(self, data: st.DataObject) -> None:
         customer = self._customer(data)
-        caller = self._caller(data)
+        caller = self._caller(data.draw(CHANNEL))
         actual = self._call(lambda: self.service.list_cards(customer, caller))
         try:
             expected = self.model.list_cards(customer)
@@ -222,9 +197,8 @@ class CardMachine(RuleBasedStateMachine):
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _caller(self, data: st.DataObject) -> Caller:
+    def _caller(self, channel: str) -> Caller:
         self.rule_steps += 1
-        channel = data.draw(st.sampled_from(CHANNELS))
         return Caller(channel=channel, actor="model", request_id=next(self.request_ids))
 
     def _call(self, action: Any) -> dict[str, Any] | str:
@@ -237,8 +211,8 @@ class CardMachine(RuleBasedStateMachine):
         self.figures.outcomes["OK"] += 1
         return result
 
-    def _write(self, request: Request, data: st.DataObject) -> None:
-        caller = self._caller(data)
+    def _write(self, request: Request) -> None:
+        caller = self._caller(request.channel)
         command = WriteCommand(
             request.op, request.customer, request.card, request.params, request.key
         )
@@ -256,7 +230,8 @@ class CardMachine(RuleBasedStateMachine):
             self._expect_refusal(actual, "AUTH_FAILED", caller)
         elif stored is not None:
             if (stored[0], stored[1]) == (request.card, request.params):
-                assert actual == stored[2], "a replay must return the first answer"
+                marked = {**stored[2], "replayed": True}
+                assert actual == marked, "a replay returns the first answer, marked"
                 self.figures.outcomes["replayed"] += 1
             else:
                 self._expect_refusal(actual, "IDEMPOTENCY_KEY_REUSED", caller)
@@ -272,9 +247,10 @@ class CardMachine(RuleBasedStateMachine):
                 outcome = self.model.unlock(customer, card, caller.channel)
             elif request.op == "request_new":
                 new = actual["card"]["card_id"] if isinstance(actual, dict) else new_id("CARDX")
-                outcome = self.model.request_new(customer, card, params["reason"], new)
+                reason = params["reason"]
+                outcome = self.model.request_new(customer, card, reason, new, caller.channel)
             else:
-                outcome = self.model.activate(customer, card)
+                outcome = self.model.activate(customer, card, caller.channel)
         except Refusal as refusal:
             code = refusal.code
         else:
@@ -282,10 +258,10 @@ class CardMachine(RuleBasedStateMachine):
             self._check_answer(outcome, actual)
             if outcome.changed:
                 self.acknowledged[caller.request_id] = set(outcome.touched)
-                if request.key is not None:
-                    self.model.keys[request.scope] = (card, params, actual)
             else:
                 self.refused.add(caller.request_id)
+            if request.key is not None:  # every successful keyed answer, no-ops included
+                self.model.keys[request.scope] = (card, params, actual)
             return
         self._expect_refusal(actual, code, caller)
 

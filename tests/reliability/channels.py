@@ -115,10 +115,13 @@ class Channels:
         operation: str,
         arguments: dict[str, Any],
         key: str | None = None,
+        *,
+        confirm: bool = True,
     ) -> Answer:
         """Run ``operation`` with ``arguments`` (body fields / tool arguments) on ``channel``.
 
-        ``request_new`` commits on the MCP channels (``confirm: true``), as REST does.
+        ``request_new`` commits on the MCP channels (``confirm: true``), as REST does, unless
+        ``confirm`` is false (the MCP preview).
         """
         if channel == "rest":
             return self._rest(operation, arguments, key)
@@ -126,7 +129,7 @@ class Channels:
         if key is not None:
             args["idempotency_key"] = key
         if operation == "request_new":
-            args["confirm"] = True
+            args["confirm"] = confirm
         tool = TOOLS[operation]
         if channel == "mcp_gateway":
             result = LAMBDAS[tool](args, gateway_context(tool, self._next_id()))

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from chalicelib.runtime import card_service
-from tests.reliability.card_machine import CardMachine, Figures
+from tests.reliability.card_requests import Figures
+from tests.reliability.card_seams import CardSeamMachine
 from tests.reliability.world import World
 
 
@@ -21,7 +22,7 @@ def run_machine(world: World, examples: int, steps: int, say: Callable[[str], No
     """Run ``examples`` sequences of up to ``steps`` steps; return what ran."""
     figures = Figures()
 
-    class Machine(CardMachine):
+    class Machine(CardSeamMachine):
         pass
 
     Machine.world = world
@@ -67,6 +68,7 @@ def test_card_operations_follow_the_spec_model(world: World, say: Callable[[str]
         "CARD_CLOSED",
         "INVALID_CARD_STATE",
         "UNLOCK_NOT_PERMITTED",
+        "FRAUD_HOLD",
         "REPLACEMENT_ALREADY_REQUESTED",
     ):
         assert figures.outcomes[code] > 0, (code, figures.outcomes)

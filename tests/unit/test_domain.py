@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from chalicelib import domain, errors
-from chalicelib.domain import Address, Card, Context, Customer, Lock
+from chalicelib.domain import Address, Card, Context, Customer, Decision, Lock
 
 NOW = datetime(2026, 11, 27, 15, 30, tzinfo=UTC)  # a Friday
 
@@ -40,6 +40,11 @@ CUSTOMER = Customer(
     status="active",
     address=Address("12 Elm St", "Portland", "OR", "97201", "US"),
 )
+
+
+def order(old: Card, reason: str, speed: str = "standard", channel: str = "api") -> Decision:
+    """Request a replacement of ``old`` with no other card involved."""
+    return domain.request_new(old, None, CUSTOMER, ctx(channel), reason=reason, speed=speed)
 
 
 def locked(reason: str = "customer_request") -> Card:
@@ -121,7 +126,7 @@ def test_unlock_closed_card_is_card_closed() -> None:
 
 @pytest.mark.parametrize("reason", ["lost", "stolen"])
 def test_lost_or_stolen_closes_the_old_card_in_the_same_decision(reason: str) -> None:
-    decision = domain.request_new(locked(), CUSTOMER, reason, "standard", ctx())
+    decision = order(locked(), reason, "standard")
     old, new = decision.writes
     assert old.card.status == "closed"
     assert old.card.closed_reason == reason
@@ -137,7 +142,7 @@ def test_lost_or_stolen_closes_the_old_card_in_the_same_decision(reason: str) ->
 
 @pytest.mark.parametrize("reason", ["damaged", "expiring"])
 def test_damaged_or_expiring_keeps_the_old_card_working(reason: str) -> None:
-    decision = domain.request_new(card(), CUSTOMER, reason, "expedited", ctx())
+    decision = order(card(), reason, "expedited")
     old, new = decision.writes
     assert old.card.status == "active"
     assert old.card.replaced_by == new.card.card_id
@@ -145,7 +150,7 @@ def test_damaged_or_expiring_keeps_the_old_card_working(reason: str) -> None:
 
 
 def test_new_card_copies_product_and_brand_but_not_the_number() -> None:
-    new = domain.request_new(card(), CUSTOMER, "damaged", "standard", ctx()).card
+    new = order(card(), "damaged", "standard").card
     assert (new.product, new.brand) == ("debit", "visa")
     assert new.last4 != "4821"
     assert len(new.last4) == 4
@@ -159,25 +164,27 @@ def test_new_card_copies_product_and_brand_but_not_the_number() -> None:
 def test_only_one_outstanding_replacement_naming_it() -> None:
     pending = card(replaced_by="CARDNEW01")
     with pytest.raises(errors.ReplacementAlreadyRequestedError) as caught:
-        domain.request_new(pending, CUSTOMER, "damaged", "standard", ctx())
+        order(pending, "damaged", "standard")
     assert caught.value.details == {"replacement_card_id": "CARDNEW01"}
 
 
-def test_lost_card_already_replaced_names_its_replacement() -> None:
+def test_a_closed_lost_card_is_card_closed_naming_its_replacement() -> None:
     closed = card("closed", closed_reason="lost", replaced_by="CARDNEW01")
-    with pytest.raises(errors.ReplacementAlreadyRequestedError):
-        domain.request_new(closed, CUSTOMER, "stolen", "standard", ctx())
+    with pytest.raises(errors.CardClosedError) as caught:
+        order(closed, "stolen", "standard")
+    assert caught.value.details == {"replacement_card_id": "CARDNEW01"}
 
 
 def test_replacing_a_closed_card_is_card_closed() -> None:
     closed = card("closed", closed_reason="replaced", replaced_by="CARDNEW01")
     with pytest.raises(errors.CardClosedError):
-        domain.request_new(closed, CUSTOMER, "lost", "standard", ctx())
+        order(closed, "lost", "standard")
 
 
-def test_replacing_a_pending_card_is_invalid_state() -> None:
+@pytest.mark.parametrize("reason", ["damaged", "expiring"])
+def test_a_damaged_pending_card_is_invalid_state(reason: str) -> None:
     with pytest.raises(errors.InvalidCardStateError):
-        domain.request_new(card("pending_activation"), CUSTOMER, "lost", "standard", ctx())
+        order(card("pending_activation"), reason)
 
 
 @pytest.mark.parametrize(
@@ -194,8 +201,8 @@ def test_delivery_estimate_skips_weekends(start: date, days: int, expected: date
 
 
 def test_shipping_speed_sets_the_estimate() -> None:
-    standard = domain.request_new(card(), CUSTOMER, "damaged", "standard", ctx()).card
-    expedited = domain.request_new(card(), CUSTOMER, "damaged", "expedited", ctx()).card
+    standard = order(card(), "damaged", "standard").card
+    expedited = order(card(), "damaged", "expedited").card
     assert standard.shipping is not None
     assert expedited.shipping is not None
     assert standard.shipping.estimated_delivery == "2026-12-04"
