@@ -1,8 +1,16 @@
-"""Validation errors as every channel reports them: field names and what is wrong, never input."""
+"""What every channel applies to untrusted input, and how it reports what is wrong.
+
+Errors name fields and what is wrong, never the input. Two rules hold on every channel: JSON is
+parsed with a nesting bound (Python's parser would otherwise raise ``RecursionError`` on
+``[[[[…]]]]``), and no value that could be stored, logged or echoed may carry a card number
+(PCI DSS 3.4: no PAN where it is not needed), so ``contains_card_number`` decides that, once.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -27,17 +35,79 @@ def field_errors(exc: PydanticValidationError, known: set[str]) -> list[dict[str
     for error in exc.errors(include_input=False, include_url=False):
         loc = [str(part) for part in error["loc"]]
         if error["type"] == "extra_forbidden":
-            result.append(_unknown_field(loc[-1] if loc else ""))
+            result.append(unknown_field(loc[-1] if loc else ""))
             continue
         name = ".".join(loc) if loc and loc[0] in known else "body"
         issue = "is not valid JSON" if error["type"] == "json_invalid" else error["msg"]
+        issue = issue.removeprefix("Value error, ")
         result.append(field_error(name, issue))
     return result
 
 
-def _unknown_field(name: str) -> dict[str, str]:
+def unknown_field(name: str, container: str = "body") -> dict[str, str]:
+    """The error for a field (or query parameter) nobody asked for, named only when safe."""
     if name.lower() in SECRET_FIELD_NAMES:
-        return field_error("body", "card numbers, CVVs and PINs are never accepted")
+        return field_error(container, "card numbers, CVVs and PINs are never accepted")
     if _NAMEABLE.fullmatch(name):
         return field_error(name, "unknown field")
-    return field_error("body", "unknown field")
+    return field_error(container, "unknown field")
+
+
+#: Deeper JSON is refused: no request of ours nests more than a few levels.
+MAX_JSON_DEPTH = 32
+#: Digits with at most one space or dash between them, as card numbers are written.
+_DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9])*")
+_PAN_LENGTHS = range(13, 20)
+CARD_NUMBER_ISSUE = "must not contain a card number"
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def contains_card_number(text: str) -> bool:
+    """Whether ``text`` holds a run of 13-19 digits that passes the Luhn check: the shape of a
+    payment card number. Single spaces or dashes between digits are part of the run, as card
+    numbers are written (``4111 1111 1111 1111``); any other character ends it."""
+    for match in _DIGIT_RUN.finditer(text):
+        digits = match.group().replace(" ", "").replace("-", "")
+        if len(digits) in _PAN_LENGTHS and _luhn_ok(digits):
+            return True
+    return False
+
+
+def refuse_card_number(value: str) -> str:
+    """A pydantic ``AfterValidator``: the value, unless it carries a card number."""
+    if contains_card_number(value):
+        raise ValueError(CARD_NUMBER_ISSUE)
+    return value
+
+
+def load_json(text: str | bytes) -> Any:
+    """``json.loads`` for untrusted text: ``ValueError`` for anything that is not JSON or nests
+    deeper than ``MAX_JSON_DEPTH`` (the parser's own ``RecursionError`` included)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise ValueError("nested too deeply")
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than ``limit`` (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
