@@ -44,7 +44,7 @@ class CardOperationsApp(Chalice):
 
     def _serve(self, event: Any, context: Any, request_id: str) -> Any:
         if not isinstance(event, dict):
-            not_http = invalid_event("event", "is not an API Gateway proxy event")
+            not_http = invalid_event("body", "is not an API Gateway proxy event")
             return _error_dict(not_http, request_id)
         try:
             cleaned = clean_proxy_event(event, list(self.routes), request_id)
