@@ -23,6 +23,7 @@ SINGLE_HEADERS = ("if-match", "idempotency-key")
 #: A request id we echo and log: API Gateway's are UUIDs; anything else gets one of ours.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _MAX_PRINCIPAL = 512
+_PARAM = re.compile(r"\{([^}]+)\}")
 
 
 def invalid_event(field: str, issue: str) -> errors.ValidationFailedError:
@@ -159,6 +160,8 @@ def clean_proxy_event(
     if isinstance(template, str) and template in templates:
         method = _method(context.get("httpMethod"))
         params = _string_map(event, "pathParameters")
+        if set(params) != set(_PARAM.findall(template)):
+            raise invalid_event("pathParameters", "must name the route's parameters")
     else:
         method = _method(event.get("httpMethod"))
         path = event.get("path")

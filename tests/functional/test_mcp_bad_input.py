@@ -14,7 +14,8 @@ import app
 from chalicelib.connect import handle_contact_flow_event
 from mcp_handlers.dispatch import MAX_BATCH
 from tests.connect_fakes import dependencies, load_event
-from tests.reliability.channels import LambdaContext
+from tests.reliability.channels import LambdaContext, gateway_context
+from tests.reliability.hostile import log_text
 
 PAN = "4111111111111111"
 DEEP = "[" * 5000 + "]" * 5000
@@ -143,16 +144,25 @@ def test_an_id_that_cannot_be_echoed_is_an_invalid_request(request_id: Any) -> N
     assert (status, body["error"]["code"], body["id"]) == (400, -32600, None)
 
 
-def test_card_number_arguments_are_refused_on_every_mcp_way_in(ddb_tables: Any) -> None:
-    message = lock(1, card_id=f"CARD{PAN}")
-    message["params"]["arguments"]["idempotency_key"] = PAN
-    _, http = post_mcp(json.dumps(message))
-    body = json.loads(app.mcp_lock_card({"body": json.dumps(message)}, LambdaContext())["body"])
-    for result in (http["result"], body["result"]):
-        assert result["isError"] is True
-        assert PAN not in json.dumps(result)
+def test_card_number_arguments_are_refused_on_every_mcp_way_in(
+    ddb_tables: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    shaped_id = lock(1, card_id=f"CARD{PAN}")
+    shaped_key = lock(2)
+    shaped_key["params"]["arguments"]["idempotency_key"] = PAN
+    for message in (shaped_id, shaped_key):
+        _, http = post_mcp(json.dumps(message))
+        event = {"body": json.dumps(message)}
+        body = json.loads(app.mcp_lock_card(event, LambdaContext())["body"])
+        gateway = app.mcp_lock_card(message["params"]["arguments"], gateway_context("lock_card"))
+        for result in (http["result"], body["result"]):
+            assert result["isError"] is True
+            assert PAN not in json.dumps(result)
+        assert gateway["error"]["code"] == "VALIDATION_ERROR"
+    assert PAN not in log_text(caplog.records)
     stored = ddb_tables.client.scan(TableName=ddb_tables.names["IDEMPOTENCY_TABLE"])["Items"]
     assert stored == []
+    assert version(ddb_tables) == 1
 
 
 def test_connect_answers_when_the_context_clock_fails() -> None:
@@ -163,7 +173,7 @@ def test_connect_answers_when_the_context_clock_fails() -> None:
     assert all(isinstance(value, str) for value in answer.values())
 
 
-def test_connect_drops_card_number_shaped_ids() -> None:
+def test_connect_drops_card_number_shaped_ids(caplog: pytest.LogCaptureFixture) -> None:
     event = load_event("voice_customer_id_parameter")
     event["Details"]["Parameters"]["customerId"] = f"CUST{PAN}"
     answer = handle_contact_flow_event(event, None, dependencies())
@@ -171,3 +181,4 @@ def test_connect_drops_card_number_shaped_ids() -> None:
     event = load_event("voice_customer_id_parameter")
     event["Details"]["ContactData"]["ContactId"] = PAN
     assert handle_contact_flow_event(event, None, dependencies())["status"] == "ERROR"
+    assert PAN not in log_text(caplog.records)
