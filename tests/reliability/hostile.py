@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -71,6 +72,22 @@ deep_bodies = st.one_of(
 
 def base64_of(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
+
+
+#: The ways a JSON-RPC message reaches an MCP tool Lambda, well and badly: in a body string,
+#: base64-encoded (or claiming to be), as noise, nested too deep, batched past the cap, bare.
+MCP_WRAPS: dict[str, Callable[[Any, str, int], Any]] = {
+    "body": lambda message, raw, batch: {"body": json.dumps(message)},
+    "base64_body": lambda message, raw, batch: {
+        "body": base64_of(json.dumps(message)),
+        "isBase64Encoded": True,
+    },
+    "broken_base64": lambda message, raw, batch: {"body": raw, "isBase64Encoded": True},
+    "raw_body": lambda message, raw, batch: {"body": raw},
+    "deep_body": lambda message, raw, batch: {"body": deep_json(40 + len(raw) * 100)},
+    "batch_body": lambda message, raw, batch: {"body": json.dumps([message] * batch)},
+    "bare": lambda message, raw, batch: message,
+}
 
 
 def ill_typed(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
