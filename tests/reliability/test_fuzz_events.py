@@ -28,6 +28,9 @@ from tests.reliability import hostile
 from tests.reliability.channels import LAMBDAS, LambdaContext, gateway_context
 
 EXAMPLES = 150
+SOAK_EXAMPLES = 1000
+#: ``make test`` runs EXAMPLES per fuzzer; ``make soak`` the same fuzzers with SOAK_EXAMPLES.
+SIZES = [EXAMPLES, pytest.param(SOAK_EXAMPLES, marks=pytest.mark.soak, id="soak")]
 #: Never in an answer: traces, exception classes, table names (any stage), ARNs.
 LEAKS = (
     "Traceback",
@@ -164,15 +167,29 @@ def accepted(result: dict[str, Any]) -> bool:
     return not (set(result) == {"error"} and isinstance(result["error"], dict))
 
 
-@pytest.mark.parametrize("tool", list(LAMBDAS))
-def test_gateway_events(ddb_tables: Any, tool: str, caplog: pytest.LogCaptureFixture) -> None:
-    schema = TOOLS_BY_NAME[tool].definition()["inputSchema"]
+def outcome_of(result: Any) -> str:
+    """A short name for an answer: HTTP status, JSON-RPC error, refusal code or ``result``."""
+    if isinstance(result, dict) and "statusCode" in result:
+        return str(result["statusCode"])
+    if isinstance(result, dict) and isinstance(result.get("error"), dict):
+        return str(result["error"].get("code"))
+    return "result" if result else "none"
 
-    @FUZZ
+
+@pytest.mark.parametrize("examples", SIZES)
+@pytest.mark.parametrize("tool", list(LAMBDAS))
+def test_gateway_events(
+    ddb_tables: Any, tool: str, examples: int, caplog: pytest.LogCaptureFixture, say: Any
+) -> None:
+    schema = TOOLS_BY_NAME[tool].definition()["inputSchema"]
+    tally = hostile.Tally(f"{tool} (AgentCore Gateway)")
+
+    @settings(FUZZ, max_examples=examples)
     @given(arguments=tool_arguments)
     def check(arguments: Any) -> None:
         result = LAMBDAS[tool](arguments, gateway_context(tool))
         assert isinstance(result, dict)
+        tally.add(outcome_of(result))
         no_leak(result)
         no_pan_logged(caplog)
         valid = jsonschema.Draft202012Validator(schema).is_valid(arguments)
@@ -182,11 +199,17 @@ def test_gateway_events(ddb_tables: Any, tool: str, caplog: pytest.LogCaptureFix
 
     check()
     assert hostile.pans_in(hostile.stored_text(ddb_tables)) == []
+    say(tally.line())
 
 
+@pytest.mark.parametrize("examples", SIZES)
 @pytest.mark.parametrize("tool", list(LAMBDAS))
-def test_jsonrpc_events(ddb_tables: Any, tool: str, caplog: pytest.LogCaptureFixture) -> None:
-    @FUZZ
+def test_jsonrpc_events(
+    ddb_tables: Any, tool: str, examples: int, caplog: pytest.LogCaptureFixture, say: Any
+) -> None:
+    tally = hostile.Tally(f"{tool} (JSON-RPC events)")
+
+    @settings(FUZZ, max_examples=examples)
     @given(
         message=rpc(tool),
         wrap=st.sampled_from(sorted(hostile.MCP_WRAPS)),
@@ -195,6 +218,7 @@ def test_jsonrpc_events(ddb_tables: Any, tool: str, caplog: pytest.LogCaptureFix
     )
     def check(message: dict[str, Any], wrap: str, raw: str, batch: int) -> None:
         result = LAMBDAS[tool](hostile.MCP_WRAPS[wrap](message, raw, batch), LambdaContext())
+        tally.add(outcome_of(result))
         no_leak(result)
         no_pan_logged(caplog)
         if isinstance(result, dict) and "statusCode" in result:
@@ -218,3 +242,4 @@ def test_jsonrpc_events(ddb_tables: Any, tool: str, caplog: pytest.LogCaptureFix
 
     check()
     assert hostile.pans_in(hostile.stored_text(ddb_tables)) == []
+    say(tally.line())
