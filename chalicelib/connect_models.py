@@ -22,8 +22,9 @@ from pydantic import (
     field_validator,
 )
 
+from chalicelib.card_numbers import contains_card_number
 from chalicelib.models import CUSTOMER_ID_PATTERN
-from chalicelib.validation import contains_card_number, refuse_card_number
+from chalicelib.validation import refuse_card_number
 
 ConnectStatus = Literal["OK", "CUSTOMER_NOT_FOUND", "SESSION_NOT_FOUND", "ERROR"]
 

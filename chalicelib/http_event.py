@@ -15,7 +15,8 @@ import re
 from typing import Any
 
 from chalicelib import errors
-from chalicelib.validation import contains_card_number, field_error
+from chalicelib.card_numbers import contains_card_number
+from chalicelib.validation import field_error
 
 #: Headers a request may carry once: a second copy would be silently dropped by every
 #: framework between the caller and us, and they guard writes.

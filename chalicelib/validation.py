@@ -3,7 +3,7 @@
 Errors name fields and what is wrong, never the input. Two rules hold on every channel: JSON is
 parsed with a nesting bound (Python's parser would otherwise raise ``RecursionError`` on
 ``[[[[…]]]]``), and no value that could be stored, logged or echoed may carry a card number
-(PCI DSS 3.4: no PAN where it is not needed), so ``contains_card_number`` decides that, once.
+(PCI DSS 3.4: no PAN where it is not needed): ``card_numbers.contains_card_number`` decides.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ import re
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
+
+from chalicelib.card_numbers import contains_card_number
+
+CARD_NUMBER_ISSUE = "must not contain a card number"
 
 # Card secrets sent as fields are refused without being named back: the answer says what the
 # API never takes. Other unknown fields are named when the name is a plain identifier, so a
@@ -55,31 +59,6 @@ def unknown_field(name: str, container: str = "body") -> dict[str, str]:
 
 #: Deeper JSON is refused: no request of ours nests more than a few levels.
 MAX_JSON_DEPTH = 32
-#: Digits with at most one space or dash between them, as card numbers are written.
-_DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9])*")
-_PAN_LENGTHS = range(13, 20)
-CARD_NUMBER_ISSUE = "must not contain a card number"
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def contains_card_number(text: str) -> bool:
-    """Whether ``text`` holds a run of 13-19 digits that passes the Luhn check: the shape of a
-    payment card number. Single spaces or dashes between digits are part of the run, as card
-    numbers are written (``4111 1111 1111 1111``); any other character ends it."""
-    for match in _DIGIT_RUN.finditer(text):
-        digits = match.group().replace(" ", "").replace("-", "")
-        if len(digits) in _PAN_LENGTHS and _luhn_ok(digits):
-            return True
-    return False
 
 
 def refuse_card_number(value: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.validation import contains_card_number
+from chalicelib.card_numbers import contains_card_number
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from chalicelib import errors
+from chalicelib.card_numbers import contains_card_number
 from chalicelib.domain.model import (
     Card,
     CardWrite,
@@ -125,8 +126,12 @@ def _check_replaceable(card: Card) -> None:
 
 
 def new_card_id() -> str:
-    """A fresh, unguessable card id."""
-    return "CARD" + secrets.token_hex(8).upper()
+    """A fresh, unguessable card id, never one that reads as a card number (about one draw in
+    2,000 would, and every edge refuses such ids)."""
+    while True:
+        candidate = "CARD" + secrets.token_hex(8).upper()
+        if not contains_card_number(candidate):
+            return candidate
 
 
 def _new_last4(old: str) -> str:

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 
 import pytest
 
 from chalicelib import errors
+from chalicelib.card_numbers import contains_card_number
 from chalicelib.clients import LOCAL_CREDENTIALS, endpoint_credentials, is_local_endpoint
 from chalicelib.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.lifecycle import new_card_id
 from chalicelib.http_headers import parse_idempotency_key, parse_if_match
 from chalicelib.models import MAX_VERSION
-from chalicelib.validation import MAX_JSON_DEPTH, contains_card_number, load_json
+from chalicelib.validation import MAX_JSON_DEPTH, load_json
 
 
 @pytest.mark.parametrize(
@@ -126,3 +129,25 @@ def test_good_idempotency_keys_are_kept(key: str) -> None:
 def test_one_credential_rule_for_local_endpoints(endpoint: str | None, local: bool) -> None:
     assert is_local_endpoint(endpoint) is local
     assert endpoint_credentials(endpoint) == (LOCAL_CREDENTIALS if local else {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3782-822463-10005", "call 555 1234 4111111111111111", "4222 2222 2222 2"],
+)
+def test_printed_layouts_and_hidden_runs_are_found(text: str) -> None:
+    assert contains_card_number(text)
+
+
+def test_a_uuid_is_never_a_card_number() -> None:
+    # GIVEN the keys clients are told to use; their digit groups join across dashes
+    keys = [str(uuid.UUID(int=seed * 0x9E3779B97F4A7C15 % 2**128)) for seed in range(20_000)]
+    keys.append("abcdef12-3456-4789-8123-4567abcdef01")
+    # THEN none reads as a card number
+    assert [key for key in keys if contains_card_number(key)] == []
+
+
+def test_generated_card_ids_never_read_as_card_numbers() -> None:
+    """About one random draw in 2,000 would: 20,000 draws would hold ~9 of them."""
+    ids = {new_card_id() for _ in range(20_000)}
+    assert [card_id for card_id in ids if contains_card_number(card_id)] == []
