@@ -12,6 +12,7 @@ import re
 _DIGIT_RUN = re.compile(r"[0-9]+(?:[ -][0-9]+)*")
 _GROUP_SEPARATOR = re.compile(r"[ -]")
 _PAN_LENGTHS = range(13, 20)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: How issuers print card numbers: 4-4-4-4 (a last group of 1-3 for 13-15 or 17-19 digits),
 #: and 4-6-4 / 4-6-5 (Diners, Amex).
 _WIDE_LAYOUTS = ([4, 6, 4], [4, 6, 5])
@@ -42,17 +43,17 @@ def contains_card_number(text: str) -> bool:
     either in one unbroken run (``CARD4111111111111111``) or printed in the issuers' groups
     with single spaces or dashes (``4111 1111 1111 1111``, ``3782-822463-10005``).
 
-    A grouped number counts only where it stands apart from other letters and digits: a UUID's
-    digit groups (``…ab12-3456-4789-8123-45…``) are no card number, and a UUID never holds
-    more than twelve digits in a row.
+    A UUID is never a card number: its digit groups can join across dashes
+    (``…ab12-3456-4789-8123-45…``), so grouped runs inside one are not counted, and a UUID
+    never holds more than twelve digits in a row.
     """
+    uuids = [match.span() for match in _UUID.finditer(text)]
     for match in _DIGIT_RUN.finditer(text):
         groups = _GROUP_SEPARATOR.split(match.group())
         if any(_is_pan(group) for group in groups):
             return True
         if len(groups) > 1 and _printed_layout(groups) and _is_pan("".join(groups)):
-            before = text[match.start() - 1] if match.start() else " "
-            after = text[match.end()] if match.end() < len(text) else " "
-            if not (before.isalnum() or after.isalnum()):
+            start, end = match.span()
+            if not any(low <= start and end <= high for low, high in uuids):
                 return True
     return False

@@ -21,6 +21,7 @@ from chalicelib.http_event import (
     body_text,
     clean_proxy_event,
     invalid_event,
+    lambda_request_id,
     principal_of,
     safe_request_id,
 )
@@ -77,11 +78,7 @@ def _request_id(event: Any, context: Any) -> str:
     could carry a card number into the logs and the answer."""
     ctx = event.get("requestContext") if isinstance(event, dict) else None
     given = ctx.get("requestId") if isinstance(ctx, dict) else None
-    return (
-        safe_request_id(given)
-        or safe_request_id(getattr(context, "aws_request_id", None))
-        or str(uuid.uuid4())
-    )
+    return safe_request_id(given) or lambda_request_id(context) or str(uuid.uuid4())
 
 
 def _http_request(event: dict[str, Any], request_id: str, context: Any) -> HttpRequest:

@@ -51,6 +51,15 @@ def body_text(body: Any, base64_encoded: bool) -> str | None:
     return body if isinstance(body, str) else None
 
 
+def lambda_request_id(context: Any) -> str | None:
+    """The Lambda runtime's request id, if the context has a usable one (it may be anything
+    in a direct call, including an object whose attributes raise)."""
+    try:
+        return safe_request_id(getattr(context, "aws_request_id", None))
+    except Exception:
+        return None
+
+
 def safe_request_id(candidate: Any) -> str | None:
     """``candidate`` if it is fit to echo and log (short, plain, no card number)."""
     if isinstance(candidate, str) and _REQUEST_ID.fullmatch(candidate):

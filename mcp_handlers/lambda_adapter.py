@@ -23,7 +23,7 @@ from chalicelib.card_numbers import contains_card_number
 from chalicelib.commands import Caller
 from chalicelib.deadline import Deadline
 from chalicelib.http_context import REQUEST_BUDGET_SECONDS
-from chalicelib.http_event import body_text, safe_request_id
+from chalicelib.http_event import body_text, lambda_request_id
 from chalicelib.observability import get_logger
 from chalicelib.validation import field_error, load_json
 from mcp_handlers.dispatch import Exchange, dispatch
@@ -38,13 +38,16 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def _custom_context(context: Any) -> dict[str, Any]:
-    client_context = getattr(context, "client_context", None)
-    custom = getattr(client_context, "custom", None)
+    """The AgentCore Gateway's client context, or ``{}`` (also for a context that raises)."""
+    try:
+        custom = getattr(getattr(context, "client_context", None), "custom", None)
+    except Exception:
+        return {}
     return custom if isinstance(custom, dict) else {}
 
 
 def _request_id(context: Any) -> str:
-    return safe_request_id(getattr(context, "aws_request_id", None)) or str(uuid.uuid4())
+    return lambda_request_id(context) or str(uuid.uuid4())
 
 
 def _actor(custom: dict[str, Any]) -> str:

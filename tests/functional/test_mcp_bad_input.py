@@ -182,3 +182,20 @@ def test_connect_drops_card_number_shaped_ids(caplog: pytest.LogCaptureFixture) 
     event["Details"]["ContactData"]["ContactId"] = PAN
     assert handle_contact_flow_event(event, None, dependencies())["status"] == "ERROR"
     assert PAN not in log_text(caplog.records)
+
+
+class HostileContext:
+    """A direct caller's context object whose every attribute raises."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(name)
+
+
+def test_a_context_whose_attributes_raise_is_survived(ddb_tables: Any) -> None:
+    answer = app.mcp_list_cards({"customer_id": "CUST001"}, HostileContext())
+    assert [card["card_id"] for card in answer["cards"]] == ["CARD001", "CARD002"]
+    status, _ = post_mcp(json.dumps(lock(1)), HostileContext())
+    assert status == 200
+    event = load_event("voice_customer_id_parameter")
+    flow = handle_contact_flow_event(event, HostileContext(), dependencies())
+    assert flow["status"] in {"OK", "SESSION_NOT_FOUND", "ERROR", "CUSTOMER_NOT_FOUND"}

@@ -133,7 +133,13 @@ def test_one_credential_rule_for_local_endpoints(endpoint: str | None, local: bo
 
 @pytest.mark.parametrize(
     "text",
-    ["3782-822463-10005", "call 555 1234 4111111111111111", "4222 2222 2222 2"],
+    [
+        "3782-822463-10005",
+        "call 555 1234 4111111111111111",
+        "4222 2222 2222 2",
+        "v4111 1111 1111 1111",
+        "x4111-1111-1111-1111",
+    ],
 )
 def test_printed_layouts_and_hidden_runs_are_found(text: str) -> None:
     assert contains_card_number(text)
