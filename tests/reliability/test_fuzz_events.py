@@ -112,6 +112,15 @@ tool_arguments = st.one_of(
         optional={"reason": field_values, "confirm": st.booleans(), "shipping_speed": field_values},
     ),
     json_values,
+    # A real customer, and a card number where the card id or the retry key goes: the request
+    # gets as far as it can, so a card number that slipped through would reach logs and items.
+    st.fixed_dictionaries(
+        {
+            "customer_id": st.sampled_from(["CUST001", "CUST002"]),
+            "card_id": st.sampled_from(["CARD001", "CARD003"]) | hostile.pan_strings,
+        },
+        optional={"idempotency_key": hostile.pan_strings, "confirm": st.booleans()},
+    ),
 )
 
 
