@@ -3,7 +3,8 @@
 ``If-Match`` follows RFC 9110 §13.1.1: ``*`` or a list of entity tags, compared strongly, so a
 weak tag (``W/"3"``) never matches. Our entity tags are card versions in ASCII digits
 (``"3"``); a bare ``3`` is accepted too. A well-formed tag that is not a version can never
-match (412); a malformed header is a 400. ``Idempotency-Key`` is ``models.IdempotencyKey``.
+match (412); a malformed header, or one carrying a card number, is a 400.
+``Idempotency-Key`` is ``models.IdempotencyKey``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import errors
+from chalicelib.card_numbers import contains_card_number
 from chalicelib.models import MAX_VERSION, IdempotencyKey
-from chalicelib.validation import field_error
+from chalicelib.validation import CARD_NUMBER_ISSUE, field_error
 
 _OWS = r"[ \t]*"
 _ETAG = r'(?:W/)?"[\x21\x23-\x7e]*"'
@@ -38,6 +40,10 @@ def parse_if_match(raw: str | None) -> frozenset[int] | None:
     if _IF_MATCH.fullmatch(raw) is None:
         raise errors.ValidationFailedError(
             details={"fields": [field_error("If-Match", IF_MATCH_RULE)]}
+        )
+    if contains_card_number(raw):
+        raise errors.ValidationFailedError(
+            details={"fields": [field_error("If-Match", CARD_NUMBER_ISSUE)]}
         )
     value = raw.strip(" \t")
     if value == "*":

@@ -59,6 +59,9 @@ def test_deep_json_is_a_value_error_not_a_recursion_error() -> None:
     assert load_json('{"a": [{"b": 1}]}') == {"a": [{"b": 1}]}
 
 
+PAN = "4111111111111111"
+
+
 def forged_cursor(version: object, card_id: str = "CARD001") -> str:
     raw = json.dumps({"c": card_id, "v": version}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -94,7 +97,8 @@ def test_if_match_follows_rfc_9110(header: str | None, versions: frozenset[int] 
 
 
 @pytest.mark.parametrize(
-    "header", ['"\u0661"', "\u0661", "yesterday", '"1" "2"', '"1",', "**", '"1\n"', "", '"3']
+    "header",
+    ['"\u0661"', "\u0661", "yesterday", '"1" "2"', '"1",', "**", '"1\n"', "", '"3', f'"{PAN}"'],
 )
 def test_malformed_if_match_is_refused(header: str) -> None:
     with pytest.raises(errors.ValidationFailedError):
