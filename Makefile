@@ -14,12 +14,12 @@ PYTEST_WORKERS ?= 2
 BOOTSTRAP_PYTHON := $(shell command -v python3.11 || command -v python3)
 DDB_LOCAL := $(PY) scripts/dynamodb_local.py
 
-# `make dev` and the table scripts talk to DynamoDB Local (or $DYNAMODB_ENDPOINT) with dummy
-# credentials; no real AWS account is involved.
+# `make dev` and the table scripts talk to DynamoDB Local (or $DYNAMODB_ENDPOINT); the app and
+# the scripts sign such requests with one fixed dummy key whatever credentials the shell has
+# (chalicelib/clients.py: endpoint_credentials), so no real AWS account is involved.
 LOCAL_ENDPOINT := $(or $(DYNAMODB_ENDPOINT),http://localhost:$(DYNAMODB_LOCAL_PORT))
-LOCAL_ENV := DYNAMODB_ENDPOINT=$(LOCAL_ENDPOINT) AWS_ACCESS_KEY_ID=local \
-	AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=$(or $(AWS_DEFAULT_REGION),us-east-1) \
-	AWS_EC2_METADATA_DISABLED=true
+LOCAL_ENV := DYNAMODB_ENDPOINT=$(LOCAL_ENDPOINT) \
+	AWS_DEFAULT_REGION=$(or $(AWS_DEFAULT_REGION),us-east-1) AWS_EC2_METADATA_DISABLED=true
 
 .PHONY: help venv install dev serve dev-stop dev-reset tables seed fetch-dynamodb-local test lint \
 	package deploy bench gateway-schema soak clean distclean
@@ -67,7 +67,7 @@ endif
 # every write would drop the requests that follow it. Restart `make serve` after editing code.
 serve: install ## serve the API only (DynamoDB Local and tables already there), no autoreload
 	@$(CHECK_DEV_PORT)
-	exec env -u AWS_SESSION_TOKEN -u AWS_PROFILE $(LOCAL_ENV) \
+	exec env $(LOCAL_ENV) \
 		.venv/bin/chalice local --stage local --host 127.0.0.1 --port $(DEV_PORT) --no-autoreload
 
 dev-stop: ## stop the DynamoDB Local that `make dev` started (its data file is kept)

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from chalicelib.clients import LOCAL_CREDENTIALS  # noqa: E402
 from chalicelib.items import to_item  # noqa: E402
 from chalicelib.schema import table_names  # noqa: E402
 from scripts.create_tables import create_tables  # noqa: E402
@@ -54,8 +55,10 @@ class Stack:
         local = DynamoDBLocal(detach=False).start()
         env = {
             "DYNAMODB_ENDPOINT": local.endpoint,
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
+            # The key the app signs DynamoDB Local requests with, so the raw floor clients of
+            # ``cold_child`` (environment credentials) see the same database.
+            "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
@@ -67,8 +70,7 @@ class Stack:
             "dynamodb",
             endpoint_url=local.endpoint,
             region_name=REGION,
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
+            **LOCAL_CREDENTIALS,
         )
         names = table_names(STAGE)
         create_tables(admin, names)

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 #: The longest backoff before the second attempt (doubling before each later one): botocore's
 #: standard mode waits up to 1 s after a throttle, and older runtimes' botocore after any error.
@@ -87,13 +88,35 @@ def reset_session() -> None:
         _session = None
 
 
+#: What every client signs DynamoDB Local requests with: the app, the scripts and the tests.
+#: DynamoDB Local keeps one database per access key and region unless started with
+#: ``-sharedDb`` (Amazon's own ``docker run amazon/dynamodb-local`` is not), so one fixed key,
+#: whatever credentials the shell has, is what makes them all see the same tables.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def is_local_endpoint(endpoint_url: str | None) -> bool:
+    """Whether an endpoint is an emulator (DynamoDB Local, moto) rather than AWS's own."""
+    if not endpoint_url:
+        return False
+    host = urlparse(endpoint_url).hostname or ""
+    return not host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
+
+
+def endpoint_credentials(endpoint_url: str | None) -> dict[str, str]:
+    """The credentials to sign with for ``endpoint_url``: the fixed local ones for an emulator,
+    none (the usual chain: environment, profile, role) for AWS. The one rule, for everyone."""
+    return dict(LOCAL_CREDENTIALS) if is_local_endpoint(endpoint_url) else {}
+
+
 def make_client(
     service: str,
     budget: ClientBudget,
     region: str,
     endpoint_url: str | None = None,
 ) -> Any:
-    """Create a low-level client for ``service`` with ``budget``; local endpoints get dummy keys.
+    """Create a low-level client for ``service`` with ``budget``, signed as
+    ``endpoint_credentials`` says.
 
     A boto3 client *is* a botocore client; going through botocore's session directly skips
     importing boto3 and s3transfer (10-15 ms of every cold start: docs/PERFORMANCE.md), which add
@@ -105,11 +128,9 @@ def make_client(
     kwargs: dict[str, Any] = {"region_name": region, "config": budget.config()}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
+    kwargs.update(endpoint_credentials(endpoint_url))
     with _session_lock:
         session = _shared_session()
-        if endpoint_url and session.get_credentials() is None:
-            kwargs["aws_access_key_id"] = "local"
-            kwargs["aws_secret_access_key"] = "local"  # noqa: S105 - DynamoDB Local ignores keys
         return session.create_client(service, **kwargs)
 
 

@@ -20,11 +20,14 @@ class Caller:
 
 @dataclass(frozen=True, slots=True)
 class WriteCommand:
-    """A change to one card, with its optional guards."""
+    """A change to one card, with its optional guards.
+
+    ``if_match``: the versions the card must be at for the change to proceed (``None``: any).
+    """
 
     operation: str
     customer_id: str
     card_id: str
     params: dict[str, Any]
     idempotency_key: str | None = None
-    if_match: int | None = None
+    if_match: frozenset[int] | None = None

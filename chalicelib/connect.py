@@ -214,10 +214,10 @@ def handle_contact_flow_event(
     their own.
     """
     started = time.perf_counter()
-    deadline = Deadline.for_invocation(context, TOTAL_BUDGET_SECONDS, RETURN_RESERVE_SECONDS)
     result = FlowResult("ERROR")
     contact_id: str | None = None
     try:
+        deadline = Deadline.for_invocation(context, TOTAL_BUDGET_SECONDS, RETURN_RESERVE_SECONDS)
         quiet_sdk_debug_logs()
         parsed = parse_event(event)
         if parsed is None:

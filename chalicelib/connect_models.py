@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
+from chalicelib.card_numbers import contains_card_number
 from chalicelib.models import CUSTOMER_ID_PATTERN
+from chalicelib.validation import refuse_card_number
 
 ConnectStatus = Literal["OK", "CUSTOMER_NOT_FOUND", "SESSION_NOT_FOUND", "ERROR"]
 
@@ -54,7 +63,10 @@ class Endpoint(_Lenient):
 class Contact(_Lenient):
     """The contact as Connect describes it; only what this Lambda reads is typed."""
 
-    ContactId: str = Field(min_length=1, max_length=256)
+    #: Logged with every outcome, so never a card number (the event is then malformed).
+    ContactId: Annotated[str, AfterValidator(refuse_card_number)] = Field(
+        min_length=1, max_length=256
+    )
     InstanceARN: str = Field(min_length=1)
     Channel: str = Field(min_length=1)
     Attributes: dict[str, str]
@@ -119,8 +131,9 @@ def parse_event(event: Any) -> ContactFlowEvent | None:
 
 
 def is_customer_id(value: str) -> bool:
-    """Whether ``value`` has the shape of a customer id (checked before any table read)."""
-    return _CUSTOMER_ID.fullmatch(value) is not None
+    """Whether ``value`` has the shape of a customer id (checked before any table read, and
+    before it can be logged: a card-number-shaped id is none)."""
+    return _CUSTOMER_ID.fullmatch(value) is not None and not contains_card_number(value)
 
 
 def normalise_phone(raw: str | None) -> str | None:

@@ -1,7 +1,8 @@
 """Opaque history cursors: where the next page of one card's history starts.
 
 A cursor names its card, so one made for another card (or garbage) is a validation error rather
-than a way to page through someone else's history.
+than a way to page through someone else's history; its version is bounded, so a forged one never
+reaches DynamoDB.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import binascii
 import json
 
 from chalicelib import errors
-from chalicelib.validation import field_error
+from chalicelib.models import MAX_VERSION
+from chalicelib.validation import field_error, load_json
 
 
 def encode_cursor(card_id: str, version: int) -> str:
@@ -27,12 +29,13 @@ def decode_cursor(cursor: str, card_id: str) -> int:
     )
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)
+        value = load_json(raw)
     except (ValueError, binascii.Error):
         raise invalid from None
     if not isinstance(value, dict) or value.get("c") != card_id:
         raise invalid
     version = value.get("v")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    # A forged version past what DynamoDB can compare would fail there, as a 500.
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_VERSION:
         raise invalid
     return version

@@ -11,6 +11,7 @@ interrupt botocore mid-retry.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -55,16 +56,18 @@ class Deadline:
         """``budget`` seconds from now, or less if the Lambda context says time is shorter.
 
         ``reserve`` is kept back from the context's remaining time to shape and return the
-        answer. A context without ``get_remaining_time_in_millis`` (tests, direct calls) leaves
-        the budget alone.
+        answer. A context without ``get_remaining_time_in_millis`` (tests, direct calls), or
+        whose method fails, leaves the budget alone.
         """
         seconds = budget
-        remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
-        if callable(remaining_ms):
-            try:
+        try:
+            remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+            if callable(remaining_ms):
                 seconds = min(budget, float(remaining_ms()) / 1000.0 - reserve)
-            except (TypeError, ValueError):
-                seconds = budget
+        except Exception:  # a context that cannot tell leaves the budget alone, never a raise
+            seconds = budget
+        if math.isnan(seconds):  # a context that answered nonsense
+            seconds = budget
         return cls(seconds)
 
     def remaining(self) -> float:

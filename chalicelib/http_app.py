@@ -1,14 +1,13 @@
-"""The Chalice app class: bare proxy events routed, Chalice's own errors enveloped.
+"""The Chalice app class: events checked and routed, Chalice's own errors enveloped.
 
 The old troubleshooting guide invokes the API Lambda with a bare ``{httpMethod, path, body}``
-event; Chalice answers such an event with "Unknown request." (500), so it is given what Chalice
-needs first. Chalice's own error responses (405, 415) are re-wrapped in our envelope.
+event; Chalice answers such an event with "Unknown request." (500), and raises on a missing or
+ill-typed field, so every event is checked and given what Chalice needs first
+(``http_event``). Chalice's own error responses (405, 415) are re-wrapped in our envelope.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 from typing import Any
@@ -16,9 +15,21 @@ from typing import Any
 from chalice.app import Chalice
 
 from chalicelib import errors
-from chalicelib.http_context import HttpRequest, set_current
+from chalicelib.deadline import Deadline
+from chalicelib.http_context import REQUEST_BUDGET_SECONDS, HttpRequest, set_current
+from chalicelib.http_event import (
+    body_text,
+    clean_proxy_event,
+    invalid_event,
+    lambda_request_id,
+    principal_of,
+    safe_request_id,
+)
+from chalicelib.observability import get_logger
 from chalicelib.rest import CHALICE_CODES, JSON_HEADERS, envelope_error
-from chalicelib.validation import field_error
+
+#: Kept back from the Lambda's own remaining time to shape and return the answer.
+ANSWER_RESERVE_SECONDS = 1.0
 
 
 class CardOperationsApp(Chalice):
@@ -26,18 +37,25 @@ class CardOperationsApp(Chalice):
 
     def __call__(self, event: Any, context: Any) -> Any:
         request_id = _request_id(event, context)
-        if not isinstance(event, dict):
-            not_http = errors.ValidationFailedError(
-                "The event is not an HTTP request.",
-                details={"fields": [field_error("body", "is not an API Gateway proxy event")]},
-            )
-            return _error_dict(not_http, request_id)
-        normalised = normalise_proxy_event(event, self.routes, request_id)
-        if normalised is None:
-            return _error_dict(RouteNotFoundError(), request_id)
-        set_current(_http_request(normalised, request_id))
         try:
-            response = super().__call__(normalised, context)
+            return self._serve(event, context, request_id)
+        except Exception:  # a raise would reach a direct invoker as a stack trace
+            get_logger().exception("api handler failed", extra={"request_id": request_id})
+            return _error_dict(errors.InternalError(), request_id)
+
+    def _serve(self, event: Any, context: Any, request_id: str) -> Any:
+        if not isinstance(event, dict):
+            not_http = invalid_event("body", "is not an API Gateway proxy event")
+            return _error_dict(not_http, request_id)
+        try:
+            cleaned = clean_proxy_event(event, list(self.routes), request_id)
+        except errors.ValidationFailedError as exc:
+            return _error_dict(exc, request_id)
+        if cleaned is None:
+            return _error_dict(RouteNotFoundError(), request_id)
+        set_current(_http_request(cleaned, request_id, context))
+        try:
+            response = super().__call__(cleaned, context)
         finally:
             set_current(None)
         return _envelope_chalice_error(response, request_id)
@@ -56,110 +74,25 @@ def _error_dict(exc: errors.CardOpsError, request_id: str) -> dict[str, Any]:
 
 
 def _request_id(event: Any, context: Any) -> str:
-    if isinstance(event, dict):
-        ctx = event.get("requestContext")
-        if isinstance(ctx, dict) and isinstance(ctx.get("requestId"), str):
-            return str(ctx["requestId"])
-    aws_request_id = getattr(context, "aws_request_id", None)
-    return aws_request_id if isinstance(aws_request_id, str) else str(uuid.uuid4())
+    """API Gateway's request id, else the Lambda's, else a new one: never a forged value that
+    could carry a card number into the logs and the answer."""
+    ctx = event.get("requestContext") if isinstance(event, dict) else None
+    given = ctx.get("requestId") if isinstance(ctx, dict) else None
+    return safe_request_id(given) or lambda_request_id(context) or str(uuid.uuid4())
 
 
-def _body_text(body: Any, base64_encoded: bool) -> str | None:
-    """The body as text: API Gateway gives a string (base64 for binary types), ``chalice
-    local`` gives bytes. Undecodable bytes become a NUL, which validation reports as not JSON."""
-    if base64_encoded and isinstance(body, str | bytes):
-        try:
-            body = base64.b64decode(body, validate=True)
-        except binascii.Error:
-            return "\x00"
-    if isinstance(body, bytes):
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            return "\x00"
-    return body if isinstance(body, str) else None
-
-
-def _http_request(event: dict[str, Any], request_id: str) -> HttpRequest:
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    multi = event.get("multiValueQueryStringParameters") or {}
-    query = {str(k): str(v[0]) for k, v in multi.items() if isinstance(v, list) and v}
-    query.update({str(k): str(v) for k, v in (event.get("queryStringParameters") or {}).items()})
-    body = _body_text(event.get("body"), bool(event.get("isBase64Encoded")))
-    identity = (event.get("requestContext") or {}).get("identity") or {}
-    principal = identity.get("userArn") or identity.get("caller")
+def _http_request(event: dict[str, Any], request_id: str, context: Any) -> HttpRequest:
+    """What the views read of a cleaned event (``http_event.clean_proxy_event``)."""
     return HttpRequest(
         request_id=request_id,
-        headers=headers,
-        query=query,
-        body=body,
-        principal=str(principal) if principal else None,
-        method=str(event["requestContext"].get("httpMethod") or "GET").upper(),
+        headers=event["headers"],
+        query=event["queryStringParameters"] or {},
+        body=body_text(event["body"], event["isBase64Encoded"]),
+        principal=principal_of(event["requestContext"]),
+        method=event["httpMethod"],
+        route=event["resource"],
+        deadline=Deadline.for_invocation(context, REQUEST_BUDGET_SECONDS, ANSWER_RESERVE_SECONDS),
     )
-
-
-def match_route(path: str, templates: list[str]) -> tuple[str, dict[str, str]] | None:
-    """Find the route template matching a concrete path, with its path parameters."""
-    parts = path.rstrip("/").split("/") if path != "/" else [""]
-    for template in templates:
-        tparts = template.rstrip("/").split("/") if template != "/" else [""]
-        if len(tparts) != len(parts):
-            continue
-        params: dict[str, str] = {}
-        for tpart, part in zip(tparts, parts, strict=True):
-            if tpart.startswith("{") and tpart.endswith("}"):
-                if not part:
-                    break
-                params[tpart[1:-1]] = part
-            elif tpart != part:
-                break
-        else:
-            return template, params
-    return None
-
-
-def normalise_proxy_event(
-    event: dict[str, Any], routes: dict[str, Any], request_id: str
-) -> dict[str, Any] | None:
-    """Give a bare ``{httpMethod, path, body}`` event what Chalice needs to route it.
-
-    API Gateway events pass through unchanged. ``None`` means no route matches the path.
-    """
-    context = event.get("requestContext")
-    if isinstance(context, dict) and context.get("resourcePath") in routes:
-        return event
-    method = str(event.get("httpMethod") or "GET").upper()
-    path = event.get("path")
-    if not isinstance(path, str):
-        return None
-    matched = match_route(path, list(routes))
-    if matched is None:
-        return None
-    template, params = matched
-    raw_headers = event.get("headers")
-    headers: dict[str, Any] = dict(raw_headers) if isinstance(raw_headers, dict) else {}
-    if not any(str(name).lower() == "content-type" for name in headers):
-        headers["Content-Type"] = "application/json"
-    query = event.get("queryStringParameters")
-    query = query if isinstance(query, dict) else None
-    return {
-        **event,
-        "resource": template,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "queryStringParameters": query,
-        "pathParameters": params or None,
-        "stageVariables": None,
-        "isBase64Encoded": bool(event.get("isBase64Encoded", False)),
-        "body": event.get("body"),
-        "requestContext": {
-            **(context if isinstance(context, dict) else {}),
-            "resourcePath": template,
-            "httpMethod": method,
-            "requestId": request_id,
-        },
-    }
 
 
 def _envelope_chalice_error(response: Any, request_id: str) -> Any:

@@ -7,7 +7,13 @@ is shared between them, so views read what they need from here instead.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from chalicelib.deadline import Deadline
+
+#: Work for a request stops being started this long after it arrives: API Gateway gives up at
+#: 29 s, and the answer still has to travel back.
+REQUEST_BUDGET_SECONDS = 27.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +27,10 @@ class HttpRequest:
     body: str | None
     principal: str | None
     method: str = "GET"
+    #: The route template (``/v1/customers/{customer_id}/cards``) the request matched.
+    route: str = ""
+    #: When work for this request must stop being started (API Gateway gives up at 29 s).
+    deadline: Deadline = field(default_factory=lambda: Deadline(REQUEST_BUDGET_SECONDS))
 
 
 _current = threading.local()

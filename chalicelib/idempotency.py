@@ -51,7 +51,7 @@ def request_hash(command: WriteCommand, caller: Caller) -> str:
             "operation": command.operation,
             "card_id": command.card_id,
             "params": command.params,
-            "if_match": command.if_match,
+            "if_match": None if command.if_match is None else sorted(command.if_match),
         },
         sort_keys=True,
         separators=(",", ":"),

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from chalicelib.validation import refuse_card_number
 
 CUSTOMER_ID_PATTERN = r"^CUST[0-9A-Z]{3,32}$"
 CARD_ID_PATTERN = r"^CARD[0-9A-Z]{3,32}$"
-IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,255}$"
+#: The largest card version any input may name (If-Match, a history cursor): a card changes a
+#: few times a year, and DynamoDB would refuse a number past its 38 digits with a 500.
+MAX_VERSION = 999_999_999_999
 
+# Every id and key is stored, logged and echoed, so none may carry a card number.
 CustomerId = Annotated[
     str,
     Field(
@@ -21,6 +27,7 @@ CustomerId = Annotated[
         description="The customer's id: CUST followed by 3-32 digits or capital letters.",
         examples=["CUST001"],
     ),
+    AfterValidator(refuse_card_number),
 ]
 CardId = Annotated[
     str,
@@ -29,6 +36,15 @@ CardId = Annotated[
         description="The card's id: CARD followed by 3-32 digits or capital letters.",
         examples=["CARD001"],
     ),
+    AfterValidator(refuse_card_number),
+]
+IDEMPOTENCY_KEY_DESCRIPTION = (
+    "A unique string for this request (e.g. a UUID): 1-255 letters, digits or . _ : -, never a "
+    "card number. Retrying with the same key returns the first answer instead of applying the "
+    "change twice."
+)
+IdempotencyKey = Annotated[
+    str, Field(pattern=IDEMPOTENCY_KEY_PATTERN), AfterValidator(refuse_card_number)
 ]
 LockReason = Literal["customer_request", "misplaced", "suspected_fraud"]
 ReplacementReason = Literal["lost", "stolen", "damaged", "expiring"]
@@ -101,7 +117,9 @@ HISTORY_MAX_LIMIT = 100
 
 class HistoryQuery(_Model):
     """Which page of a card's history to read, from the query string (unknown parameters are
-    ignored, as query strings collect them; numbers arrive as text, hence not strict)."""
+    refused, as unknown body fields are; numbers arrive as text, hence not strict)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(
         default=HISTORY_DEFAULT_LIMIT,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib import models
+from chalicelib.http_headers import IF_MATCH_PATTERN
 from chalicelib.idempotency import REPLAYED_HEADER
 
 REF = "#/components/schemas/{model}"
@@ -93,6 +94,15 @@ _PATH_PARAMS = {
 }
 
 
+@cache
+def query_parameters(method: str, path: str) -> frozenset[str]:
+    """The query parameters the route ``method path`` takes (none, unless the table says)."""
+    for op in CARD_OPERATIONS:
+        if op.method == method.lower() and op.path == path and op.query is not None:
+            return frozenset(op.query.model_fields)
+    return frozenset()
+
+
 def _envelope(data_ref: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -157,8 +167,11 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
                 "name": "If-Match",
                 "in": "header",
                 "required": False,
-                "description": 'Only change the card if its version is this one, e.g. "3".',
-                "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,18}"?$'},
+                "description": (
+                    'Only change the card if its version is one of these entity tags, e.g. "3" '
+                    '(strong comparison: W/"3" never matches); * means the card exists.'
+                ),
+                "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
             }
         )
     return params

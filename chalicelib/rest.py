@@ -8,7 +8,6 @@ bare proxy events lives in ``http_app``.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,10 +21,11 @@ from chalicelib.commands import Caller
 # Re-exported: the MCP channel receives the request from here.
 from chalicelib.http_context import HttpRequest as HttpRequest  # noqa: PLC0414
 from chalicelib.http_context import current_http as current_http  # noqa: PLC0414
+from chalicelib.http_headers import parse_idempotency_key, parse_if_match
 from chalicelib.idempotency import REPLAYED_HEADER, take_replayed
-from chalicelib.models import IDEMPOTENCY_KEY_PATTERN, CardRef, HistoryQuery, ListCardsRequest
+from chalicelib.models import CardRef, HistoryQuery, ListCardsRequest
 from chalicelib.observability import get_logger
-from chalicelib.validation import field_error, field_errors
+from chalicelib.validation import field_errors, unknown_field
 
 MAX_BODY_BYTES = 16 * 1024
 RETRY_AFTER_SECONDS = "1"
@@ -56,9 +56,6 @@ CHALICE_CODES = {
     "UnsupportedMediaType": ("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json."),
     "BadRequest": ("VALIDATION_ERROR", "The request is not valid."),
 }
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
-_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
-_IDEMPOTENCY_KEY_RULE = "must be 1-128 letters, digits or _ . : -"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -99,6 +96,7 @@ def api_operation(view: Callable[..., dict[str, Any]]) -> Callable[..., Response
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         request_id = current_http().request_id
         try:
+            refuse_unknown_query()
             return envelope_ok(view(*args, **kwargs))
         except errors.CardOpsError as exc:
             return envelope_error(exc, request_id)
@@ -121,29 +119,31 @@ def parse_body(model: type[M]) -> M:
         raise errors.ValidationFailedError(details={"fields": field_errors(exc, known)}) from None
 
 
-def if_match() -> int | None:
-    """The version named by ``If-Match`` (``"3"``, ``3`` or ``W/"3"``), if any."""
-    raw = current_http().headers.get("if-match")
-    if raw is None:
-        return None
-    match = _IF_MATCH.match(raw)
-    if match is None:
-        raise errors.ValidationFailedError(
-            details={"fields": [field_error("If-Match", 'must be a version, e.g. "3"')]}
-        )
-    return int(match.group(1))
+def if_match() -> frozenset[int] | None:
+    """The versions ``If-Match`` allows (``http_headers.parse_if_match``)."""
+    return parse_if_match(current_http().headers.get("if-match"))
 
 
 def idempotency_key() -> str | None:
-    """The ``Idempotency-Key`` header, if any (1-128 of letters, digits and ``_.:-``)."""
-    raw = current_http().headers.get("idempotency-key")
-    if raw is None:
-        return None
-    if not _IDEMPOTENCY_KEY.match(raw):
-        raise errors.ValidationFailedError(
-            details={"fields": [field_error("Idempotency-Key", _IDEMPOTENCY_KEY_RULE)]}
-        )
-    return raw
+    """The ``Idempotency-Key`` header, if any (``models.IdempotencyKey``)."""
+    return parse_idempotency_key(current_http().headers.get("idempotency-key"))
+
+
+def refuse_unknown_query() -> None:
+    """Refuse query parameters the route does not take, as unknown body fields are refused.
+
+    Which parameters a route takes is the route table's (``openapi.CARD_OPERATIONS``), read
+    only when a request has a query string at all.
+    """
+    request = current_http()
+    if not request.query:
+        return
+    from chalicelib.openapi import query_parameters
+
+    unknown = set(request.query) - query_parameters(request.method, request.route)
+    if unknown:
+        fields = [unknown_field(name, "query") for name in sorted(unknown)]
+        raise errors.ValidationFailedError(details={"fields": fields})
 
 
 def caller() -> Caller:

@@ -166,7 +166,7 @@ class CardService:
                 raise errors.IdempotencyKeyReusedError
             return idempotency.replayed(snap.idempotency.response)
         _, card = _authorize(snap, command.customer_id)
-        if command.if_match is not None and command.if_match != card.version:
+        if command.if_match is not None and card.version not in command.if_match:
             raise errors.PreconditionFailedError(details={"current_version": card.version})
         ctx = self._context(caller)
         decision = decide(snap, ctx)

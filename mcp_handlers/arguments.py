@@ -11,38 +11,31 @@ from pydantic import Field
 
 from chalicelib import models
 
-IdempotencyKey = Field(
-    default=None,
-    pattern=models.IDEMPOTENCY_KEY_PATTERN,
-    description=(
-        "Optional. A unique string for this request (e.g. a UUID). Retrying with the same key "
-        "returns the first answer instead of applying the change twice."
-    ),
-)
+IdempotencyKey = Field(default=None, description="Optional. " + models.IDEMPOTENCY_KEY_DESCRIPTION)
 
 
 class LockCardArgs(models.LockCardRequest):
     """Arguments of the lock_card tool."""
 
-    idempotency_key: str | None = IdempotencyKey
+    idempotency_key: models.IdempotencyKey | None = IdempotencyKey
 
 
 class UnlockCardArgs(models.UnlockCardRequest):
     """Arguments of the unlock_card tool."""
 
-    idempotency_key: str | None = IdempotencyKey
+    idempotency_key: models.IdempotencyKey | None = IdempotencyKey
 
 
 class ActivateCardArgs(models.ActivateCardRequest):
     """Arguments of the activate_card tool."""
 
-    idempotency_key: str | None = IdempotencyKey
+    idempotency_key: models.IdempotencyKey | None = IdempotencyKey
 
 
 class RequestNewCardArgs(models.RequestNewCardRequest):
     """Arguments of the request_new_card tool."""
 
-    idempotency_key: str | None = IdempotencyKey
+    idempotency_key: models.IdempotencyKey | None = IdempotencyKey
     confirm: bool = Field(
         default=False,
         description=(

@@ -9,11 +9,27 @@ message. Protocol mistakes are JSON-RPC errors; business refusals are tool resul
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.commands import Caller
+from chalicelib.deadline import Deadline
 from chalicelib.observability import get_logger
+from mcp_handlers.jsonrpc import (
+    ERROR_STATUS,
+    HEADER_MISMATCH,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    REQUEST_TIMEOUT,
+    UNSUPPORTED_VERSION,
+    RpcError,
+    error_response,
+    is_notification,
+    valid_id,
+)
 from mcp_handlers.tools import TOOLS_BY_NAME, CardOperations, call_tool, tool_definitions
 
 HANDSHAKE_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
@@ -33,39 +49,13 @@ CAPABILITIES = {"tools": {"listChanged": False}}
 #: Methods the 2026-07-28 revision removed (no handshake, no session to keep alive).
 HANDSHAKE_ONLY_METHODS = frozenset({"initialize", "ping"})
 
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
-HEADER_MISMATCH = -32020
-UNSUPPORTED_VERSION = -32022
-#: HTTP status of a JSON-RPC error: the message itself was unusable (4xx), or we failed (500);
-#: any other error is a well-formed answer (200), as the SDK's own server does.
-ERROR_STATUS = {
-    PARSE_ERROR: 400,
-    INVALID_REQUEST: 400,
-    HEADER_MISMATCH: 400,
-    UNSUPPORTED_VERSION: 400,
-    INTERNAL_ERROR: 500,
-}
-
-
-class RpcError(Exception):
-    """A JSON-RPC error to answer with."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.data = data
-
-    def to_error(self) -> dict[str, Any]:
-        """The ``error`` member of the response."""
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.data is not None:
-            error["data"] = self.data
-        return error
+#: One HTTP request may carry at most this many messages (2025-03-26 batches): a batch is one
+#: client's work for one answer, not a way to run thousands of writes past API Gateway's 29 s.
+MAX_BATCH = 10
+#: A message after the first starts only if this much of the request's budget is left: the
+#: worst case of one write (a read and a transaction, each at its client's worst case).
+MESSAGE_WORST_CASE_SECONDS = 24.0
+_VERSION_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +63,14 @@ class Exchange:
     """Where a message came from: the tools it may see, who called, the transport's version.
 
     ``service`` is ``None`` in production (the process-wide service, built on first use);
-    tests pass a fake.
+    tests pass a fake. ``deadline``: when work for this request must stop being started.
     """
 
     tools: tuple[str, ...]
     caller: Caller
     transport_version: str | None = None
     service: CardOperations | None = None
+    deadline: Deadline | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,42 +81,25 @@ class Reply:
     status: int = 200
 
 
-def error_response(request_id: Any, error: RpcError) -> dict[str, Any]:
-    """A JSON-RPC error response."""
-    return {"jsonrpc": "2.0", "id": request_id, "error": error.to_error()}
-
-
 def unsupported_version(requested: Any) -> RpcError:
-    """-32022 naming every version we speak, so a client can fall back to one of them."""
-    data = {"supported": list(SUPPORTED_VERSIONS), "requested": str(requested)[:64]}
+    """-32022 naming every version we speak, so a client can fall back to one of them. The
+    requested version is echoed only when it has a version's shape (a date): anything else
+    could carry whatever the caller put there."""
+    data: dict[str, Any] = {"supported": list(SUPPORTED_VERSIONS)}
+    if isinstance(requested, str) and _VERSION_SHAPE.fullmatch(requested):
+        data["requested"] = requested
     return RpcError(UNSUPPORTED_VERSION, "Unsupported protocol version.", data)
-
-
-def _valid_id(message: Any) -> Any:
-    """The request id to echo: a string or an integer (MCP forbids null), else ``None``."""
-    request_id = message.get("id") if isinstance(message, dict) else None
-    if isinstance(request_id, str) or (
-        isinstance(request_id, int) and not isinstance(request_id, bool)
-    ):
-        return request_id
-    return None
-
-
-def _is_notification(message: Any) -> bool:
-    return (
-        isinstance(message, dict) and "id" not in message and isinstance(message.get("method"), str)
-    )
 
 
 def dispatch(message: Any, exchange: Exchange) -> Reply:
     """Answer one JSON-RPC message or a batch (batches exist only in 2025-03-26); never raises."""
     if isinstance(message, list):
         return _dispatch_batch(message, exchange)
-    request_id = _valid_id(message)
+    request_id = valid_id(message)
     try:
         result = _handle(message, exchange)
     except RpcError as exc:
-        if _is_notification(message):
+        if is_notification(message):
             return Reply(None, 202)  # a notification is never answered, not even with an error
         return Reply(error_response(request_id, exc), ERROR_STATUS.get(exc.code, 200))
     except Exception:
@@ -140,13 +114,43 @@ def dispatch(message: Any, exchange: Exchange) -> Reply:
 
 
 def _dispatch_batch(batch: list[Any], exchange: Exchange) -> Reply:
+    """A 2025-03-26 batch of at most ``MAX_BATCH`` messages; a larger one runs nothing.
+
+    The first message always runs; each later one only while the request's budget still holds
+    the worst case of one write, so the answer is back before API Gateway gives up.
+    """
     version = exchange.transport_version or DEFAULT_HTTP_VERSION
     if version != "2025-03-26" or not batch:
         error = RpcError(INVALID_REQUEST, "Batches are only supported in protocol 2025-03-26.")
         return Reply(error_response(None, error), 400)
-    answers = [dispatch(item, exchange).body for item in batch if not isinstance(item, list)]
+    if len(batch) > MAX_BATCH:
+        error = RpcError(INVALID_REQUEST, f"A batch holds at most {MAX_BATCH} messages.")
+        return Reply(error_response(None, error), 400)
+    answers: list[Any] = []
+    for index, item in enumerate(batch):
+        if isinstance(item, list):
+            continue
+        if index and _out_of_time(exchange):
+            answers.append(_not_started(item))
+        else:
+            answers.append(dispatch(item, exchange).body)
     bodies = [body for body in answers if isinstance(body, dict)]
     return Reply(bodies or None, 200 if bodies else 202)
+
+
+def _out_of_time(exchange: Exchange) -> bool:
+    deadline = exchange.deadline
+    return deadline is not None and deadline.remaining() < MESSAGE_WORST_CASE_SECONDS
+
+
+def _not_started(message: Any) -> dict[str, Any] | None:
+    """The answer to a batched request left unrun for lack of time (none for a notification)."""
+    if is_notification(message):
+        return None
+    error = RpcError(
+        REQUEST_TIMEOUT, "Not started: the request ran out of time. Nothing changed; retry it."
+    )
+    return error_response(valid_id(message), error)
 
 
 def _handle(message: Any, exchange: Exchange) -> dict[str, Any] | None:
@@ -154,8 +158,10 @@ def _handle(message: Any, exchange: Exchange) -> dict[str, Any] | None:
     method = _method_of(message)
     if "id" not in message:
         return None  # notifications (initialized, cancelled, …) need no answer
-    if _valid_id(message) is None:
-        raise RpcError(INVALID_REQUEST, "The id must be a string or an integer.")
+    if valid_id(message) is None:
+        raise RpcError(
+            INVALID_REQUEST, "The id must be a string of at most 200 characters or an integer."
+        )
     params = message.get("params")
     if params is None:
         params = {}

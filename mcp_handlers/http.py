@@ -14,17 +14,20 @@ from chalice.app import Response
 
 from chalicelib.commands import Caller
 from chalicelib.http_context import HttpRequest
+from chalicelib.validation import load_json
 from mcp_handlers.dispatch import (
     DEFAULT_HTTP_VERSION,
+    SUPPORTED_VERSIONS,
+    Exchange,
+    dispatch,
+    unsupported_version,
+)
+from mcp_handlers.jsonrpc import (
     HEADER_MISMATCH,
     INVALID_REQUEST,
     PARSE_ERROR,
-    SUPPORTED_VERSIONS,
-    Exchange,
     RpcError,
-    dispatch,
     error_response,
-    unsupported_version,
 )
 from mcp_handlers.tools import TOOLS_BY_NAME
 
@@ -90,7 +93,7 @@ def handle_http(request: HttpRequest) -> Response:
     if problem is not None:
         return problem
     try:
-        message = json.loads(request.body or "")
+        message = load_json(request.body or "")
     except ValueError:
         return _rpc_error(400, PARSE_ERROR, "Parse error.")
     mismatch = _method_mismatch(request, message)
@@ -98,7 +101,7 @@ def handle_http(request: HttpRequest) -> Response:
         return mismatch
     version = request.headers.get("mcp-protocol-version") or DEFAULT_HTTP_VERSION
     caller = Caller(channel="mcp", actor=_actor(request), request_id=request.request_id)
-    reply = dispatch(message, Exchange(ALL_TOOLS, caller, version))
+    reply = dispatch(message, Exchange(ALL_TOOLS, caller, version, deadline=request.deadline))
     if reply.body is None:
         return Response(body="", status_code=202, headers={})
     return _json(reply.status, reply.body)

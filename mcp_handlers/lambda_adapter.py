@@ -19,40 +19,45 @@ import uuid
 from typing import Any
 
 from chalicelib import errors
+from chalicelib.card_numbers import contains_card_number
 from chalicelib.commands import Caller
+from chalicelib.deadline import Deadline
+from chalicelib.http_context import REQUEST_BUDGET_SECONDS
+from chalicelib.http_event import body_text, lambda_request_id
 from chalicelib.observability import get_logger
-from chalicelib.validation import field_error
-from mcp_handlers.dispatch import (
-    INVALID_REQUEST,
-    PARSE_ERROR,
-    Exchange,
-    RpcError,
-    dispatch,
-    error_response,
-)
+from chalicelib.validation import field_error, load_json
+from mcp_handlers.dispatch import Exchange, dispatch
+from mcp_handlers.jsonrpc import INVALID_REQUEST, PARSE_ERROR, RpcError, error_response
 from mcp_handlers.tools import TOOLS_BY_NAME, CardOperations, call_tool, refusal
 
 MAX_BODY_BYTES = 1024 * 1024
+#: Kept back from the Lambda's remaining time to shape and return the answer.
+ANSWER_RESERVE_SECONDS = 1.0
 TOOL_NAME_KEY = "bedrockAgentCoreToolName"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def _custom_context(context: Any) -> dict[str, Any]:
-    client_context = getattr(context, "client_context", None)
-    custom = getattr(client_context, "custom", None)
+    """The AgentCore Gateway's client context, or ``{}`` (also for a context that raises)."""
+    try:
+        custom = getattr(getattr(context, "client_context", None), "custom", None)
+    except Exception:
+        return {}
     return custom if isinstance(custom, dict) else {}
 
 
 def _request_id(context: Any) -> str:
-    aws_request_id = getattr(context, "aws_request_id", None)
-    return aws_request_id if isinstance(aws_request_id, str) else str(uuid.uuid4())
+    return lambda_request_id(context) or str(uuid.uuid4())
 
 
 def _actor(custom: dict[str, Any]) -> str:
+    """The gateway and target that called, as the event's actor (stored and logged)."""
     gateway = custom.get("bedrockAgentCoreGatewayId")
     target = custom.get("bedrockAgentCoreTargetId")
     if isinstance(gateway, str) and isinstance(target, str):
-        return f"agentcore:{gateway[:64]}/{target[:64]}"
+        actor = f"agentcore:{gateway[:64]}/{target[:64]}"
+        if not contains_card_number(actor):
+            return actor
     return "mcp"
 
 
@@ -63,20 +68,22 @@ def handle_lambda_event(
 
     ``service`` is for tests; the Lambdas use the process-wide one, built on first use.
     """
-    custom = _custom_context(context)
-    caller = Caller(channel="mcp", actor=_actor(custom), request_id=_request_id(context))
-    exchange = Exchange((tool_name,), caller, service=service)
+    request_id = _request_id(context)
     try:
+        custom = _custom_context(context)
+        caller = Caller(channel="mcp", actor=_actor(custom), request_id=request_id)
+        deadline = Deadline.for_invocation(context, REQUEST_BUDGET_SECONDS, ANSWER_RESERVE_SECONDS)
+        exchange = Exchange((tool_name,), caller, service=service, deadline=deadline)
         if TOOL_NAME_KEY in custom:
             return _gateway_call(exchange, str(custom[TOOL_NAME_KEY]), event)
         if isinstance(event, dict) and "body" in event:
-            return _body_call(exchange, event["body"])
+            return _body_call(exchange, event)
         if isinstance(event, dict | list) and _looks_like_jsonrpc(event):
             return dispatch(event, exchange).body
         return _gateway_call(exchange, tool_name, event)
     except Exception:
-        get_logger().exception("mcp lambda failed", extra={"request_id": caller.request_id})
-        return refusal(errors.InternalError(), caller.request_id).data
+        get_logger().exception("mcp lambda failed", extra={"request_id": request_id})
+        return refusal(errors.InternalError(), request_id).data
 
 
 def _looks_like_jsonrpc(event: dict[str, Any] | list[Any]) -> bool:
@@ -104,15 +111,22 @@ def _gateway_call(exchange: Exchange, qualified: str, event: Any) -> dict[str, A
     return call_tool(TOOLS_BY_NAME[tool_name], event, caller, exchange.service).data
 
 
-def _body_call(exchange: Exchange, body: Any) -> dict[str, Any]:
-    """JSON-RPC carried in an API-Gateway-style ``body`` string."""
-    if isinstance(body, dict | list):
+def _body_call(exchange: Exchange, event: dict[str, Any]) -> dict[str, Any]:
+    """JSON-RPC carried in an API-Gateway-style ``body`` string (base64 when
+    ``isBase64Encoded`` says so, as API Gateway sends binary media types)."""
+    body = event["body"]
+    encoded = event.get("isBase64Encoded", False)
+    if isinstance(body, dict | list) and not encoded:
         message = body
-    elif not isinstance(body, str) or len(body.encode()) > MAX_BODY_BYTES:
+    elif (
+        not isinstance(body, str)
+        or not isinstance(encoded, bool)
+        or len(body.encode()) > MAX_BODY_BYTES
+    ):
         return _http(400, error_response(None, RpcError(INVALID_REQUEST, "Invalid request.")))
     else:
         try:
-            message = json.loads(body)
+            message = load_json(body_text(body, encoded) or "")
         except ValueError:
             return _http(400, error_response(None, RpcError(PARSE_ERROR, "Parse error.")))
     reply = dispatch(message, exchange)

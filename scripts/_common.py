@@ -11,10 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlparse
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -23,12 +20,13 @@ from botocore.exceptions import (
     NoRegionError,
 )
 
+from chalicelib.clients import ClientBudget, is_local_endpoint, make_client
 from chalicelib.schema import TABLES
 
 LOCAL_ENDPOINT = "http://localhost:8000"
 DEFAULT_REGION = "us-east-1"
-#: DynamoDB Local ignores credentials, but botocore refuses to sign without some.
-LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+#: A script waits longer than a request would: creating a table can take seconds.
+SCRIPT_BUDGET = ClientBudget(connect_timeout=5.0, read_timeout=20.0, max_attempts=3)
 
 
 def add_target_arguments(
@@ -66,14 +64,6 @@ def resolve_endpoint(stage: str, endpoint: str | None, use_env: bool = True) -> 
     return LOCAL_ENDPOINT if stage == "local" else None
 
 
-def is_local(endpoint: str | None) -> bool:
-    """Whether an endpoint is a DynamoDB emulator rather than an AWS regional endpoint."""
-    if endpoint is None:
-        return False
-    host = urlparse(endpoint).hostname or ""
-    return not host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
-
-
 def resolve_region(region: str | None) -> str:
     """``--region``, else the usual AWS variables, else us-east-1."""
     return (
@@ -85,12 +75,9 @@ def resolve_region(region: str | None) -> str:
 
 
 def dynamodb_client(endpoint: str | None, region: str | None = None) -> Any:
-    """A DynamoDB client; dummy credentials for a local endpoint, the usual chain for AWS."""
-    config = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 3})
-    kwargs: dict[str, Any] = {"region_name": resolve_region(region), "config": config}
-    if is_local(endpoint):
-        kwargs.update(LOCAL_CREDENTIALS, endpoint_url=endpoint)
-    return boto3.session.Session().client("dynamodb", **kwargs)
+    """A DynamoDB client, signed as the app's are (``chalicelib.clients.endpoint_credentials``:
+    the fixed local key for an emulator, the usual chain for AWS)."""
+    return make_client("dynamodb", SCRIPT_BUDGET, resolve_region(region), endpoint)
 
 
 def logical_names(names: dict[str, str]) -> dict[str, str]:
@@ -111,7 +98,7 @@ def describe_failure(exc: Exception, endpoint: str | None) -> str:
     if isinstance(exc, EndpointConnectionError):
         hint = (
             " (start DynamoDB Local with 'make dev', or 'python scripts/dynamodb_local.py start')"
-            if is_local(endpoint)
+            if is_local_endpoint(endpoint)
             else ""
         )
         return f"cannot reach DynamoDB at {where}{hint}"

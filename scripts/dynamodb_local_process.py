@@ -123,7 +123,8 @@ class DynamoDBLocal:
             classpath(emulator, classes),
             LAUNCHER_CLASS,
             *storage,
-            "-sharedDb",  # one database whatever credentials/region a client signs with
+            # No -sharedDb: like Amazon's own image, one database per access key and region,
+            # so everything here must sign as chalicelib.clients.endpoint_credentials says.
             "-disableTelemetry",
             "-port",
             str(self.port),

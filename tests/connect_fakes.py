@@ -23,6 +23,7 @@ from chalicelib.clients import (
     CONNECT_DYNAMODB_BUDGET,
     QCONNECT_BUDGET,
     ClientBudget,
+    endpoint_credentials,
 )
 from chalicelib.connect import ConnectDependencies, handle_contact_flow_event
 from chalicelib.domain import Card, Customer
@@ -98,9 +99,8 @@ def _client(service: str, budget: ClientBudget, endpoint_url: str | None) -> Any
     kwargs: dict[str, Any] = {"region_name": REGION, "config": budget.config()}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
-    return _SESSION.client(
-        service, aws_access_key_id="testing", aws_secret_access_key="testing", **kwargs
-    )
+    kwargs.update(endpoint_credentials(endpoint_url))
+    return _SESSION.client(service, **kwargs)
 
 
 def qconnect_client(endpoint_url: str | None = None) -> Any:

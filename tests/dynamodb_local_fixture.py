@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
+from chalicelib import clients
+from chalicelib.clients import ClientBudget
 from chalicelib.schema import table_names
 from scripts.create_tables import create_tables
 from scripts.delete_tables import delete_tables
@@ -28,7 +28,11 @@ from scripts.dynamodb_local_setup import DynamoDBLocalError
 from scripts.seed_data import seed
 
 REGION = "us-east-1"
+#: The environment's credentials differ from the fixed local key the app signs DynamoDB Local
+#: requests with, and DynamoDB Local runs without ``-sharedDb``: a client that signs with the
+#: environment's instead would find no tables, so every test checks the one credential rule.
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+ADMIN_BUDGET = ClientBudget(connect_timeout=5.0, read_timeout=30.0, max_attempts=2)
 
 
 @dataclass(frozen=True)
@@ -77,15 +81,8 @@ class DynamoDBTables:
 
 
 def make_client(endpoint: str) -> Any:
-    """A DynamoDB client for an emulator: dummy credentials, short timeouts."""
-    return boto3.session.Session().client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 2}),
-    )
+    """A DynamoDB client for the emulator, signed as the app signs (``make_client``)."""
+    return clients.make_client("dynamodb", ADMIN_BUDGET, REGION, endpoint)
 
 
 def reset_app_caches() -> None:

@@ -1,13 +1,15 @@
-"""Hypothesis fuzzes the raw Lambda events of every MCP tool Lambda and of the Connect Lambda.
+"""Hypothesis fuzzes the raw Lambda events of every MCP tool Lambda (the REST Lambda's:
+``test_fuzz_rest_events``; the Connect Lambda's: ``test_fuzz_connect_events``).
 
 Events are arbitrary JSON, near-valid tool arguments (right and wrong types, unknown fields,
-malformed ids, card secrets), JSON-RPC in a ``body`` string and bare, with and without the
-AgentCore Gateway context; for Connect, mutated ``ContactFlowEvent``s. Whatever arrives:
+malformed ids, card secrets, generated card numbers), JSON-RPC in a ``body`` string (plain,
+base64-encoded, deeply nested, batched past the cap) and bare, with and without the AgentCore
+Gateway context. Whatever arrives:
 
 * nothing raises, and nothing is a server error (no 5xx, no ``INTERNAL_ERROR``);
 * arguments the tool's published ``inputSchema`` rejects are never accepted;
-* error bodies name no stack trace, exception class, table or ARN;
-* Connect always answers a flat string map with a SPEC §7 status.
+* no answer, log line or stored item holds a generated card number;
+* error bodies name no stack trace, exception class, table or ARN.
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ from typing import Any
 
 import jsonschema
 import pytest
-from botocore.awsrequest import AWSResponse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.connect import handle_contact_flow_event
+from mcp_handlers.dispatch import VERSION_META
 from mcp_handlers.tools import TOOLS_BY_NAME
-from tests.connect_fakes import FakeLambdaContext, dependencies, load_event
+from tests.reliability import hostile
 from tests.reliability.channels import LAMBDAS, LambdaContext, gateway_context
 
 EXAMPLES = 150
+SOAK_EXAMPLES = 1000
+#: ``make test`` runs EXAMPLES per fuzzer; ``make soak`` the same fuzzers with SOAK_EXAMPLES.
+SIZES = [EXAMPLES, pytest.param(SOAK_EXAMPLES, marks=pytest.mark.soak, id="soak")]
 #: Never in an answer: traces, exception classes, table names (any stage), ARNs.
 LEAKS = (
     "Traceback",
@@ -40,6 +44,7 @@ LEAKS = (
     "betterbank-idempotency",
     "arn:aws",
 )
+#: Every status the Connect Lambda may answer (``test_fuzz_connect_events``).
 STATUSES = {"OK", "CUSTOMER_NOT_FOUND", "SESSION_NOT_FOUND", "ERROR"}
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -68,6 +73,7 @@ ids = st.one_of(
     st.text(max_size=40),
     st.integers(),
     st.none(),
+    hostile.pan_strings,
 )
 fields = st.sampled_from(
     [
@@ -106,6 +112,15 @@ tool_arguments = st.one_of(
         optional={"reason": field_values, "confirm": st.booleans(), "shipping_speed": field_values},
     ),
     json_values,
+    # A real customer, and a card number where the card id or the retry key goes: the request
+    # gets as far as it can, so a card number that slipped through would reach logs and items.
+    st.fixed_dictionaries(
+        {
+            "customer_id": st.sampled_from(["CUST001", "CUST002"]),
+            "card_id": st.sampled_from(["CARD001", "CARD003"]) | hostile.pan_strings,
+        },
+        optional={"idempotency_key": hostile.pan_strings, "confirm": st.booleans()},
+    ),
 )
 
 
@@ -125,7 +140,9 @@ def rpc(tool: str) -> st.SearchStrategy[Any]:
         },
         optional={
             "jsonrpc": st.sampled_from(["2.0", "1.0", 2]),
-            "id": st.one_of(st.integers(), st.text(max_size=8), st.none(), st.floats()),
+            "id": st.one_of(
+                st.integers(), st.text(max_size=8), st.none(), st.floats(), hostile.pan_strings
+            ),
             "params": st.one_of(
                 st.fixed_dictionaries(
                     {
@@ -134,6 +151,9 @@ def rpc(tool: str) -> st.SearchStrategy[Any]:
                     }
                 ),
                 json_values,
+                st.fixed_dictionaries(
+                    {"_meta": st.fixed_dictionaries({VERSION_META: hostile.pan_strings})}
+                ),
             ),
         },
     )
@@ -144,53 +164,78 @@ def no_leak(value: Any) -> None:
     for leak in LEAKS:
         assert leak not in text, (leak, text[:500])
     assert "INTERNAL_ERROR" not in text, text[:500]
+    assert hostile.pans_in(text) == [], text[:500]
+
+
+def no_pan_logged(caplog: pytest.LogCaptureFixture) -> None:
+    assert hostile.pans_in(hostile.log_text(caplog.records)) == []
+    caplog.clear()
 
 
 def accepted(result: dict[str, Any]) -> bool:
     return not (set(result) == {"error"} and isinstance(result["error"], dict))
 
 
-@pytest.mark.parametrize("tool", list(LAMBDAS))
-def test_gateway_events(ddb_tables: Any, tool: str) -> None:
-    schema = TOOLS_BY_NAME[tool].definition()["inputSchema"]
+def outcome_of(result: Any) -> str:
+    """A short name for an answer: HTTP status, JSON-RPC error, refusal code or ``result``."""
+    if isinstance(result, dict) and "statusCode" in result:
+        return str(result["statusCode"])
+    if isinstance(result, dict) and isinstance(result.get("error"), dict):
+        return str(result["error"].get("code"))
+    return "result" if result else "none"
 
-    @FUZZ
+
+@pytest.mark.parametrize("examples", SIZES)
+@pytest.mark.parametrize("tool", list(LAMBDAS))
+def test_gateway_events(
+    ddb_tables: Any, tool: str, examples: int, caplog: pytest.LogCaptureFixture, say: Any
+) -> None:
+    schema = TOOLS_BY_NAME[tool].definition()["inputSchema"]
+    tally = hostile.Tally(f"{tool} (AgentCore Gateway)")
+
+    @settings(FUZZ, max_examples=examples)
     @given(arguments=tool_arguments)
     def check(arguments: Any) -> None:
         result = LAMBDAS[tool](arguments, gateway_context(tool))
         assert isinstance(result, dict)
+        tally.add(outcome_of(result))
         no_leak(result)
+        no_pan_logged(caplog)
         valid = jsonschema.Draft202012Validator(schema).is_valid(arguments)
         if not valid:
             assert not accepted(result), (arguments, result)
             assert result["error"]["code"] == "VALIDATION_ERROR"
 
     check()
+    assert hostile.pans_in(hostile.stored_text(ddb_tables)) == []
+    say(tally.line())
 
 
+@pytest.mark.parametrize("examples", SIZES)
 @pytest.mark.parametrize("tool", list(LAMBDAS))
-def test_jsonrpc_events(ddb_tables: Any, tool: str) -> None:
-    @FUZZ
+def test_jsonrpc_events(
+    ddb_tables: Any, tool: str, examples: int, caplog: pytest.LogCaptureFixture, say: Any
+) -> None:
+    tally = hostile.Tally(f"{tool} (JSON-RPC events)")
+
+    @settings(FUZZ, max_examples=examples)
     @given(
         message=rpc(tool),
-        wrap=st.sampled_from(["body", "bare", "raw_body"]),
+        wrap=st.sampled_from(sorted(hostile.MCP_WRAPS)),
         raw=st.text(max_size=60),
+        batch=st.integers(1, 14),
     )
-    def check(message: dict[str, Any], wrap: str, raw: str) -> None:
-        if wrap == "body":
-            event: Any = {"body": json.dumps(message)}
-        elif wrap == "raw_body":
-            event = {"body": raw}
-        else:
-            event = message
-        result = LAMBDAS[tool](event, LambdaContext())
+    def check(message: dict[str, Any], wrap: str, raw: str, batch: int) -> None:
+        result = LAMBDAS[tool](hostile.MCP_WRAPS[wrap](message, raw, batch), LambdaContext())
+        tally.add(outcome_of(result))
         no_leak(result)
+        no_pan_logged(caplog)
         if isinstance(result, dict) and "statusCode" in result:
             assert result["statusCode"] < 500, result
             body = json.loads(result["body"]) if result["body"] else None
         else:
             body = result
-        if (
+        if wrap in {"body", "base64_body", "bare"} and (
             isinstance(body, dict)
             and isinstance(body.get("result"), dict)
             and "isError" in body["result"]
@@ -205,66 +250,5 @@ def test_jsonrpc_events(ddb_tables: Any, tool: str) -> None:
                 assert body["result"]["isError"] is True, (message, body)
 
     check()
-
-
-def _answer_everything(request: Any, **_: Any) -> AWSResponse:
-    """Connect and Q in Connect answer 200 with nothing: no network is ever used."""
-
-    class Raw:
-        def stream(self, **__: Any) -> Any:
-            yield b"{}"
-
-    return AWSResponse(request.url, 200, {"Content-Type": "application/json"}, Raw())
-
-
-def connect_events() -> st.SearchStrategy[Any]:
-    base = load_event("voice_customer_id_parameter")
-
-    def mutate(path_value: tuple[str, Any]) -> Any:
-        where, value = path_value
-        event = json.loads(json.dumps(base))
-        node = event
-        keys = where.split(".")
-        for key in keys[:-1]:
-            node = node.setdefault(key, {}) if isinstance(node, dict) else {}
-        if isinstance(node, dict):
-            node[keys[-1]] = value
-        return event
-
-    places = st.sampled_from(
-        [
-            "Name",
-            "Details",
-            "Details.ContactData",
-            "Details.Parameters",
-            "Details.Parameters.customerId",
-            "Details.Parameters.sessionArn",
-            "Details.ContactData.Attributes",
-            "Details.ContactData.Attributes.customerId",
-            "Details.ContactData.CustomerEndpoint",
-            "Details.ContactData.CustomerEndpoint.Address",
-            "Details.ContactData.InstanceARN",
-            "Details.ContactData.ContactId",
-        ]
-    )
-    return st.one_of(json_values, st.tuples(places, field_values).map(mutate))
-
-
-def test_connect_events() -> None:
-    deps = dependencies()
-    for client in (deps.connect, deps.qconnect):
-        client.meta.events.register("before-send", _answer_everything)
-
-    @FUZZ
-    @given(event=connect_events())
-    def check(event: Any) -> None:
-        result = handle_contact_flow_event(event, FakeLambdaContext(), deps)
-        assert isinstance(result, dict)
-        assert all(isinstance(k, str) and isinstance(v, str) for k, v in result.items()), result
-        assert result["status"] in STATUSES
-        no_leak(result)
-        if not (isinstance(event, dict) and isinstance(event.get("Details"), dict)):
-            assert result["status"] == "ERROR"
-            assert result["sessionUpdated"] == "false"
-
-    check()
+    assert hostile.pans_in(hostile.stored_text(ddb_tables)) == []
+    say(tally.line())
