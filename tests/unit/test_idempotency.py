@@ -10,7 +10,9 @@ import pytest
 from chalicelib import idempotency, models
 from chalicelib.commands import Caller, WriteCommand
 
-COMMAND = WriteCommand("lock", "CUST001", "CARD001", {"reason": "misplaced"}, "K1", if_match=3)
+COMMAND = WriteCommand(
+    "lock", "CUST001", "CARD001", {"reason": "misplaced"}, "K1", if_match=frozenset({3})
+)
 API = Caller(channel="api", actor="tester", request_id="r1")
 
 
@@ -29,7 +31,7 @@ def test_the_stored_key_names_customer_channel_and_operation() -> None:
         replace(COMMAND, card_id="CARD002"),
         replace(COMMAND, params={"reason": "customer_request"}),
         replace(COMMAND, params={"reason": "misplaced", "extra": 1}),
-        replace(COMMAND, if_match=4),
+        replace(COMMAND, if_match=frozenset({4})),
         replace(COMMAND, if_match=None),
     ],
 )
