@@ -200,7 +200,12 @@ def test_functions_run_in_the_vpc_against_the_stacks_tables(package: Package) ->
     stage = package.stage
     for function in FUNCTIONS:
         properties = package.resources[function.logical_id]["Properties"]
-        vpc = properties["VpcConfig"]
+        condition, existing, vpc = properties["VpcConfig"]["Fn::If"]
+        assert condition == "UsesExistingVpc"
+        assert existing == {
+            "SubnetIds": {"Fn::Split": [",", {"Ref": "PrivateSubnetIds"}]},
+            "SecurityGroupIds": [{"Ref": "LambdaSecurityGroupId"}],
+        }
         assert vpc["SubnetIds"] == [
             {"Fn::ImportValue": f"betterbank-vpc-{stage}-PrivateSubnet{n}"} for n in (1, 2)
         ]
