@@ -3,8 +3,8 @@
 Chalice emits the functions, their roles and the REST API; this document adds what Chalice cannot
 express and names what it leaves unnamed: the SPEC §2 ``FunctionName`` of every function, one
 least-privilege role per function (stage-scoped ARNs taken from the stack's own resources), the
-four tables, log groups, ``VpcConfig`` (the VPC stack's exports, or an existing VPC), the Connect invoke
-permission, the AgentCore Gateway role, alarms, API throttling and outputs.
+four tables, log groups, ``VpcConfig`` (the VPC stack's exports, or an existing VPC's subnets),
+the Connect invoke permission, the AgentCore Gateway role, alarms, API throttling and outputs.
 
 It is rendered per stage (``python -m infra.app_template --stage dev``) rather than kept as one
 static file with a ``Stage`` parameter: a package then cannot be deployed as another stage, and

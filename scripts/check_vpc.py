@@ -99,14 +99,14 @@ def problems(
     zones = {s["AvailabilityZone"] for s in subnets}
     errors: list[str] = []
     if len(vpcs) != 1:
-        return [
-            f"the subnets are in {len(vpcs)} VPCs ({', '.join(sorted(vpcs))}); give subnets of one VPC"
-        ], []
+        found = ", ".join(sorted(vpcs)) or "none"
+        return [f"the subnets are in {len(vpcs)} VPCs ({found}); give subnets of one VPC"], []
     vpc_id = vpcs.pop()
     print(f"vpc: {vpc_id}, subnets {', '.join(subnet_ids)} in {', '.join(sorted(zones))}")
     if len(zones) < 2:
         errors.append(
-            f"all subnets are in {zones.pop()}: give private subnets in at least two Availability Zones"
+            f"all subnets are in {zones.pop()}: "
+            "give private subnets in at least two Availability Zones"
         )
     group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
     if group["VpcId"] != vpc_id:
