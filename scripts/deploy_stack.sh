@@ -106,7 +106,7 @@ fi
 export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
 
 account="$(aws sts get-caller-identity --query Account --output text 2>/dev/null)" \
-    || die "no usable AWS credentials (aws sts get-caller-identity failed): run 'aws configure' or 'aws sso login', or set AWS_PROFILE"
+    || die "no usable AWS credentials (aws sts get-caller-identity failed): run 'aws configure', or 'aws sso login' (AWS CLI v2; with v1 configure the profile's keys), or set AWS_PROFILE"
 say "account $account, region $region, stage $stage"
 
 [[ -n "$bucket" ]] || die "no artifact bucket: pass --bucket NAME or set DEPLOY_BUCKET (an S3 bucket in $region)"

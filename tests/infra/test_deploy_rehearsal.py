@@ -11,6 +11,7 @@ on the recorded fake CLI). The stacks' contract is checked offline in test_stack
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -285,3 +286,86 @@ def test_an_unchanged_rerun_is_a_success(
     assert _stacks(moto) == {"rerun": "CREATE_COMPLETE"}
     assert re.search(r"--no-fail-on-empty-changeset", SCRIPT.read_text()) is not None
     assert SCRIPT.read_text().count("--no-fail-on-empty-changeset") == 2  # both stacks
+
+
+# --- the CLI the script needs ------------------------------------------------------------------
+
+CLI_V1_CHECK = """
+import json, sys
+from awscli.clidriver import create_clidriver
+
+def subcommands(group):
+    table = getattr(group, "subcommand_table", None)
+    return table if table else group._get_command_table()
+
+driver = create_clidriver()
+services, global_options = driver._get_command_table(), set(driver._get_argument_table())
+problems = []
+for service, command, options in json.load(sys.stdin):
+    found = services.get(service)
+    for word in command.split():  # "wait stack-delete-complete": a waiter under wait
+        found = subcommands(found).get(word) if found is not None else None
+    if found is None:
+        problems.append(f"aws {service} {command}: no such command")
+        continue
+    known = set(found.arg_table) | global_options
+    problems += [f"aws {service} {command} --{o}: no such option" for o in options
+                 if o not in known]
+print(json.dumps(problems))
+"""
+AWS_CALL = re.compile(r"(?<![\w-])aws ([a-z0-9-]+) ([a-z0-9-]+)((?:(?!\baws )[^|;)])*)")
+
+
+def script_commands(text: str) -> list[tuple[str, str, list[str]]]:
+    """``(service, command, options)`` of every ``aws`` call in a bash script, also the ones
+    its messages tell the user to run (``wait`` with its waiter name as the command)."""
+    logical = re.sub(r"\\\n\s*", " ", text)  # join continued lines
+    found = []
+    for line in logical.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        for match in AWS_CALL.finditer(line):
+            service, command, rest = match.groups()
+            options = re.findall(r"(?<![\w-])--([a-z0-9-]+)", rest)
+            if command == "wait":
+                command = f"wait {rest.split()[0]}"
+            found.append((service, command, options))
+    return found
+
+
+def test_every_aws_command_of_the_script_exists_in_cli_v1(aws_cli_bin: Path) -> None:
+    # The rehearsal runs PyPI's awscli, which is CLI v1; AWS CLI v2 has every one of these too.
+    text = SCRIPT.read_text()
+    # The one command it only suggests, and says is v2's: AWS CLI v1 has no `aws sso login`.
+    assert "'aws sso login' (AWS CLI v2" in text
+    commands = [c for c in script_commands(text) if c[:2] != ("sso", "login")]
+    pairs = {(service, command) for service, command, _ in commands}
+    assert {("cloudformation", "deploy"), ("cloudformation", "package")} <= pairs
+    assert ("s3api", "get-bucket-location") in pairs
+    result = subprocess.run(
+        [str(aws_cli_bin / "python"), "-c", CLI_V1_CHECK],
+        input=json.dumps(commands),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == []
+
+
+def test_the_command_check_can_fail(aws_cli_bin: Path) -> None:
+    script = (
+        "aws s3api head-buckets --bucket b\naws cloudformation deploy --stack x \\\n  --s3-bu b\n"
+    )
+    commands = script_commands(script)
+    result = subprocess.run(
+        [str(aws_cli_bin / "python"), "-c", CLI_V1_CHECK],
+        input=json.dumps(commands),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == [
+        "aws s3api head-buckets: no such command",
+        "aws cloudformation deploy --stack: no such option",
+        "aws cloudformation deploy --s3-bu: no such option",
+    ]
