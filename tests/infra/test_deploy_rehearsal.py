@@ -203,7 +203,7 @@ def test_the_app_stack_reaches_cloudformation_through_the_bucket(
     templates = [key for key in uploaded if key.endswith(".template")]
     assert [k.startswith(PREFIX) for k in uploaded] == [True] * len(uploaded), uploaded
     assert len(zips) == 1, uploaded
-    assert len(templates) == 1, uploaded
+    assert len(templates) == 1, run.output
     assert uploaded[templates[0]] > INLINE_TEMPLATE_LIMIT, "the template would fit inline now"
     # ... and CloudFormation read the template from its TemplateURL: the change set's template
     # is the object in the bucket, with the code's S3 location in it.
@@ -239,7 +239,7 @@ def test_a_stack_in_review_in_progress_is_created_again(
     assert _stacks(moto) == {APP_STACK: "REVIEW_IN_PROGRESS"}
     # WHEN the script is rerun THEN it says what the state means and creates the stack again
     run = deploy("--bucket", BUCKET, *_vpc_args(vpc))
-    assert f"stack {APP_STACK} is in REVIEW_IN_PROGRESS" in run.output
+    assert f"stack {APP_STACK} is in REVIEW_IN_PROGRESS" in run.output, run.output
     assert "busy" not in run.output
     assert f"deploy: deploying {APP_STACK}" in run.output
     change_set = _change_set(moto, APP_STACK)
