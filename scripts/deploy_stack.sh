@@ -84,7 +84,7 @@ check_stack() {
     local events="aws cloudformation describe-stack-events --stack-name $stack --query \"StackEvents[?contains(ResourceStatus,'FAILED')].[LogicalResourceId,ResourceStatusReason]\" --output table"
     case "$status" in
         ROLLBACK_COMPLETE | ROLLBACK_FAILED | DELETE_FAILED)
-            die "stack $stack is in $status (its creation failed and it cannot be updated); read why with: $events; fix the cause, delete the stack (aws cloudformation delete-stack --stack-name $stack, then aws cloudformation wait stack-delete-complete --stack-name $stack) and rerun" ;;
+            die "stack $stack is in $status (a failed creation or deletion left it so, and CloudFormation cannot update it); read why with: $events; fix the cause, delete the stack (aws cloudformation delete-stack --stack-name $stack, then aws cloudformation wait stack-delete-complete --stack-name $stack) and rerun" ;;
         UPDATE_ROLLBACK_FAILED)
             die "stack $stack is in UPDATE_ROLLBACK_FAILED (an update failed and so did its rollback); read why with: $events; fix the cause, then aws cloudformation continue-update-rollback --stack-name $stack, wait for UPDATE_ROLLBACK_COMPLETE and rerun" ;;
         REVIEW_IN_PROGRESS)
