@@ -25,13 +25,14 @@ Exit 0 when the VPC fits (warnings printed), 1 with one line per problem otherwi
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts._common import run_script
+from infra.app_template import PARAMETERS
 
 HTTPS = 443
 
@@ -141,26 +142,46 @@ def main(argv: list[str] | None = None) -> int:
         "--needs-internet", action="store_true", help="Connect is configured: egress is required"
     )
     args = parser.parse_args(argv)
-    subnet_ids = [s for s in args.subnet_ids.split(",") if s]
+    invalid = _invalid_ids(args.subnet_ids, args.security_group_id)
+    if invalid:
+        print(f"vpc: ERROR: {invalid}", file=sys.stderr)
+        return 1
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    def body() -> int:
-        import boto3
-
+    try:
         ec2 = boto3.session.Session(region_name=args.region).client("ec2")
-        errors, egress = problems(ec2, subnet_ids, args.security_group_id, args.region)
-        reach = "the Connect function cannot reach Q in Connect or the Connect API"
-        if egress and args.needs_internet:
-            errors += [f"{line}: {reach}" for line in egress]
-        else:
-            for line in egress:
-                print(f"vpc: WARNING: {line}: {reach} (fine while Connect is not used)")
-        for line in errors:
-            print(f"vpc: ERROR: {line}", file=sys.stderr)
-        if not errors:
-            print("vpc: OK (two or more AZs, DynamoDB gateway endpoint on every route table)")
-        return 1 if errors else 0
+        found = problems(ec2, args.subnet_ids.split(","), args.security_group_id, args.region)
+    except (BotoCoreError, ClientError) as exc:
+        print(f"vpc: ERROR: {exc}", file=sys.stderr)
+        return 1
+    return _report(*found, needs_internet=args.needs_internet)
 
-    return run_script(body, None)
+
+def _invalid_ids(subnet_ids: str, group_id: str) -> str:
+    """What is wrong with the ids, by the app stack's own parameter patterns ("" if nothing)."""
+    if not re.fullmatch(PARAMETERS["PrivateSubnetIds"]["AllowedPattern"], subnet_ids):
+        return (
+            f"--subnet-ids {subnet_ids!r}: give two or more subnet ids, comma-separated, no spaces"
+        )
+    if not re.fullmatch(PARAMETERS["LambdaSecurityGroupId"]["AllowedPattern"], group_id):
+        return f"--security-group-id {group_id!r} is not a security group id (sg-...)"
+    return ""
+
+
+def _report(errors: list[str], egress: list[str], needs_internet: bool) -> int:
+    """Print the problems: egress ones are errors only when Connect is configured."""
+    reach = "the Connect function cannot reach Q in Connect or the Connect API"
+    if egress and needs_internet:
+        errors = errors + [f"{line}: {reach}" for line in egress]
+    else:
+        for line in egress:
+            print(f"vpc: WARNING: {line}: {reach} (fine while Connect is not used)")
+    for line in errors:
+        print(f"vpc: ERROR: {line}", file=sys.stderr)
+    if not errors:
+        print("vpc: OK (two or more AZs, DynamoDB gateway endpoint on every route table)")
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@
 that record only when a deploy succeeds: a deploy that fails half way (at the REST API, say)
 leaves its functions and roles behind with no record, and ``chalice delete`` then removes
 nothing. This deletes them by the names Chalice gives them (``infra.permissions``): the seven
-functions, their roles with their inline policies, and their log groups. A missing resource is
-reported, not an error, so it is safe to rerun. The REST API (``betterbank-card-operations``)
-is only listed: other stages' quick-path APIs carry the same name, so it is deleted by id, by
-hand. Tables are never touched (``scripts/delete_tables.py``).
+functions, their roles with their inline policies, and their log groups, but never one that a
+CloudFormation stack created (the packaged stack's REST handler has the same name as the quick
+path's). A missing resource is reported, not an error, so it is safe to rerun. The REST API
+(``betterbank-card-operations``) is only listed: other stages' quick-path APIs carry the same
+name, so it is deleted by id, by hand. Tables are never touched (``scripts/delete_tables.py``).
 
     python scripts/delete_quick_path.py --stage dev [--region R] [--yes]
 """
@@ -15,6 +16,7 @@ hand. Tables are never touched (``scripts/delete_tables.py``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infra.chalice_policies import APP_NAME
 from infra.permissions import FUNCTIONS
-from scripts._common import run_script
+
+#: CloudFormation tags what it creates with the stack's name; the quick path's functions lack it.
+STACK_TAG = "aws:cloudformation:stack-name"
 
 
 def quick_path_names(stage: str) -> list[tuple[str, str]]:
@@ -58,17 +62,46 @@ def delete_role(iam: Any, role: str) -> bool:
     return True
 
 
+def _stack_of_function(lambda_: Any, function: str) -> str | None:
+    """The CloudFormation stack that created a function ("" when none; None when no function)."""
+    try:
+        tags = lambda_.get_function(FunctionName=function).get("Tags", {})
+    except lambda_.exceptions.ResourceNotFoundException:
+        return None
+    return str(tags.get(STACK_TAG, ""))
+
+
+def _stack_of_log_group(logs: Any, group: str) -> str:
+    try:
+        return str(logs.list_tags_log_group(logGroupName=group)["tags"].get(STACK_TAG, ""))
+    except logs.exceptions.ResourceNotFoundException:
+        return ""
+
+
+def delete_function(session: Any, function: str, role: str) -> list[str]:
+    """One function, its role and its log group, unless a CloudFormation stack owns them.
+
+    The quick path's REST handler has the very name of the packaged stack's
+    (``betterbank-card-operations-S``), and so has its log group: those of a stack are left alone.
+    """
+    lambda_, iam, logs = (session.client(name) for name in ("lambda", "iam", "logs"))
+    group = f"/aws/lambda/{function}"
+    owner = _stack_of_function(lambda_, function) or _stack_of_log_group(logs, group)
+    if owner:
+        return [f"left alone: function {function} and its logs belong to stack {owner}"]
+    done = _gone(lambda_, lambda_.delete_function, FunctionName=function)
+    lines = [f"{'deleted' if done else 'missing'}: function {function}"]
+    lines.append(f"{'deleted' if delete_role(iam, role) else 'missing'}: role {role}")
+    done = _gone(logs, logs.delete_log_group, logGroupName=group)
+    lines.append(f"{'deleted' if done else 'missing'}: log group {group}")
+    return lines
+
+
 def delete_quick_path(session: Any, stage: str) -> list[str]:
     """Delete every function, role and log group of the stage's quick path; one line each."""
-    lambda_, iam, logs = (session.client(name) for name in ("lambda", "iam", "logs"))
     lines = []
     for function, role in quick_path_names(stage):
-        done = _gone(lambda_, lambda_.delete_function, FunctionName=function)
-        lines.append(f"{'deleted' if done else 'missing'}: function {function}")
-        lines.append(f"{'deleted' if delete_role(iam, role) else 'missing'}: role {role}")
-        group = f"/aws/lambda/{function}"
-        done = _gone(logs, logs.delete_log_group, logGroupName=group)
-        lines.append(f"{'deleted' if done else 'missing'}: log group {group}")
+        lines += delete_function(session, function, role)
     apis = session.client("apigateway").get_rest_apis(limit=500)["items"]
     lines += [
         f"left alone: REST API {api['id']} named {APP_NAME} (delete it by id if it is this "
@@ -94,21 +127,29 @@ def main(argv: list[str] | None = None) -> int:
     """Exit 0 when done, 1 when not confirmed or on an AWS error (one line)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", required=True, help="the stage given to chalice deploy")
-    parser.add_argument("--region", help="AWS region (default: the usual AWS variables)")
+    parser.add_argument(
+        "--region", help="AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's)"
+    )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
     if not args.yes and not confirmed(args.stage):
         print("not confirmed: nothing deleted", file=sys.stderr)
         return 1
 
-    def body() -> int:
-        import boto3
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
-        for line in delete_quick_path(boto3.session.Session(region_name=args.region), args.stage):
-            print(line)
-        return 0
-
-    return run_script(body, None)
+    session = boto3.session.Session(region_name=args.region or os.environ.get("AWS_REGION"))
+    if session.region_name is None:
+        print("error: no region: pass --region or set AWS_REGION", file=sys.stderr)
+        return 1
+    try:
+        lines = delete_quick_path(session, args.stage)
+    except (BotoCoreError, ClientError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":

@@ -180,3 +180,21 @@ def test_an_mcp_endpoint_that_is_not_https_post_mcp_is_refused(
     assert run.returncode == 2
     assert run.stderr.startswith("error: --mcp-endpoint must be the https URL of POST /mcp")
     assert _targets(moto, gateway_id) == {}
+
+
+@pytest.mark.parametrize(
+    ("subnets", "group", "expected"),
+    [
+        ("subnet-0a1, subnet-0b2", "sg-0c3", "give two or more subnet ids, comma-separated"),
+        ("subnet-0a1", "sg-0c3", "give two or more subnet ids"),
+        ("subnet-0a1,subnet-0b2", "0c3", "is not a security group id"),
+    ],
+)
+def test_check_vpc_refuses_malformed_ids_before_any_call(
+    subnets: str, group: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts import check_vpc
+
+    argv = ["--subnet-ids", subnets, "--security-group-id", group, "--region", REGION]
+    assert check_vpc.main(argv) == 1
+    assert expected in capsys.readouterr().err

@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,31 @@ def test_the_cleanup_asks_first(moto: MotoServer, tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "Type 'yes' to delete" in refused.stdout
     assert "nothing deleted" in refused.stderr
+
+
+def test_the_cleanup_never_touches_what_a_stack_created(moto: MotoServer, tmp_path: Path) -> None:
+    # GIVEN the packaged dev stack's REST handler: the same name as the quick path's, and
+    # tagged by CloudFormation (as CloudFormation tags every function it creates)
+    name = "betterbank-card-operations-dev"
+    stack = {"aws:cloudformation:stack-name": name}
+    role = moto.client("iam").create_role(RoleName="stack-role", AssumeRolePolicyDocument="{}")
+    archive = tmp_path / "code.zip"
+    with zipfile.ZipFile(archive, "w") as code:
+        code.writestr("app.py", "app = None\n")
+    moto.client("lambda", REGION).create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role["Role"]["Arn"],
+        Handler="app.app",
+        Code={"ZipFile": archive.read_bytes()},
+        Tags=stack,
+    )
+    moto.client("logs", REGION).create_log_group(logGroupName=f"/aws/lambda/{name}", tags=stack)
+    env = cli_environment(moto, CHALICE.parent, tmp_path, REGION)
+    script = ROOT / "scripts" / "delete_quick_path.py"
+    cleanup = _run([sys.executable, str(script), "--stage", "dev", "--yes"], env, tmp_path)
+    assert cleanup.returncode == 0, cleanup.stderr
+    assert f"left alone: function {name} and its logs belong to stack {name}" in cleanup.stdout
+    assert sorted(_functions(moto)) == [name]
+    groups = moto.client("logs", REGION).describe_log_groups()["logGroups"]
+    assert [g["logGroupName"] for g in groups] == [f"/aws/lambda/{name}"]
