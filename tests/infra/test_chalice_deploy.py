@@ -24,6 +24,7 @@ import pytest
 from chalicelib.schema import table_names
 from infra.chalice_policies import APP_NAME, policy_file_name
 from infra.permissions import FUNCTIONS
+from tests.infra.conftest import package_lock
 from tests.infra.moto_aws import ROOT, MotoServer, cli_environment
 
 pytestmark = pytest.mark.slow
@@ -45,8 +46,9 @@ def _project_copy(target: Path) -> Path:
             copy.symlink_to(source.readlink())
         else:
             shutil.copy2(source, copy)
-    if (ROOT / ".chalice" / "deployments").is_dir():  # saves downloading the wheels again
-        shutil.copytree(ROOT / ".chalice" / "deployments", target / ".chalice" / "deployments")
+    with package_lock():  # not while another worker's chalice package writes the cache
+        if (ROOT / ".chalice" / "deployments").is_dir():  # saves downloading the wheels again
+            shutil.copytree(ROOT / ".chalice" / "deployments", target / ".chalice" / "deployments")
     return target
 
 
