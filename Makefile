@@ -22,7 +22,7 @@ LOCAL_ENV := DYNAMODB_ENDPOINT=$(LOCAL_ENDPOINT) \
 	AWS_DEFAULT_REGION=$(or $(AWS_DEFAULT_REGION),us-east-1) AWS_EC2_METADATA_DISABLED=true
 
 .PHONY: help venv install dev serve dev-stop dev-reset tables seed fetch-dynamodb-local test lint \
-	package deploy bench gateway-schema soak clean distclean
+	package deploy rehearse bench gateway-schema soak clean distclean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -98,6 +98,11 @@ package: install ## package the app stack into build/package-$(STAGE)/
 
 deploy: install ## deploy the VPC and app stacks of $(STAGE)
 	scripts/deploy_stack.sh $(STAGE)
+
+REHEARSAL := tests/infra/test_deploy_rehearsal.py tests/infra/test_stack_contract.py \
+	tests/infra/test_aws_scripts.py tests/infra/test_chalice_deploy.py
+rehearse: install ## the deploy rehearsal alone: every deploy step on moto with the real AWS CLI (also in make test)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(REHEARSAL)
 
 bench: install ## package dev, measure the budgets (cold start from the zip) into docs/PERFORMANCE.md
 	scripts/package.sh dev

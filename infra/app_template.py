@@ -3,8 +3,8 @@
 Chalice emits the functions, their roles and the REST API; this document adds what Chalice cannot
 express and names what it leaves unnamed: the SPEC §2 ``FunctionName`` of every function, one
 least-privilege role per function (stage-scoped ARNs taken from the stack's own resources), the
-four tables, log groups, ``VpcConfig`` from the VPC stack's exports, the Connect invoke
-permission, the AgentCore Gateway role, alarms, API throttling and outputs.
+four tables, log groups, ``VpcConfig`` (the VPC stack's exports, or an existing VPC's subnets),
+the Connect invoke permission, the AgentCore Gateway role, alarms, API throttling and outputs.
 
 It is rendered per stage (``python -m infra.app_template --stage dev``) rather than kept as one
 static file with a ``Stage`` parameter: a package then cannot be deployed as another stage, and
@@ -50,6 +50,20 @@ PARAMETERS: Json = {
         "Default": "",
         "Description": "SNS topic the alarms notify; empty: alarms without actions.",
     },
+    "PrivateSubnetIds": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Existing private subnets (two or more, comma-separated, in at least two "
+        "AZs) for the functions; empty: the subnets exported by the betterbank-vpc stack.",
+        "AllowedPattern": "^$|^subnet-[0-9a-f]+(,subnet-[0-9a-f]+)+$",
+    },
+    "LambdaSecurityGroupId": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Existing security group of the functions (with PrivateSubnetIds); "
+        "empty: the one exported by the betterbank-vpc stack.",
+        "AllowedPattern": "^$|^sg-[0-9a-f]+$",
+    },
 }
 
 CONDITIONS: Json = {
@@ -58,6 +72,7 @@ CONDITIONS: Json = {
         ("HasConnectInstance", "ConnectInstanceArn"),
         ("HasQConnectAssistant", "QConnectAssistantId"),
         ("HasAlarmTopic", "AlarmTopicArn"),
+        ("UsesExistingVpc", "PrivateSubnetIds"),
     )
 }
 
@@ -75,6 +90,13 @@ API_SKIPS: list[Json] = [
         "instant; a cache would show a customer a lock that is already lifted.",
     },
 ]
+
+
+#: cfn-lint resolves ``Ref LambdaSecurityGroupId`` to the parameter's empty default and warns
+#: that "" is no sg- id (W1030), although the ``Fn::If`` branch holding the Ref is only taken
+#: when the parameter is set, and its AllowedPattern then requires ``sg-``. W1030 only ever
+#: reports such resolved parameter values.
+CFN_LINT: Json = {"config": {"ignore_checks": ["W1030"]}}
 
 
 def rest_api(stage: str) -> Json:
@@ -124,6 +146,7 @@ def render(stage: str) -> Json:
     resources["RestAPI"] = rest_api(stage)
     return {
         "Description": f"BetterBank Card Operations app stack ({stage})",
+        "Metadata": {"cfn-lint": CFN_LINT},
         "Parameters": PARAMETERS,
         "Conditions": CONDITIONS,
         "Resources": resources,

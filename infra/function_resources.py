@@ -77,13 +77,20 @@ def role_policy(function: Function) -> Json:
 
 
 def _vpc_config(stage: str) -> Json:
+    """The existing VPC's subnets and group when given as parameters, else the VPC stack's."""
+
     def imported(name: str) -> Json:
         return {"Fn::ImportValue": f"betterbank-vpc-{stage}-{name}"}
 
-    return {
+    existing = {
+        "SubnetIds": {"Fn::Split": [",", ref("PrivateSubnetIds")]},
+        "SecurityGroupIds": [ref("LambdaSecurityGroupId")],
+    }
+    vpc_stack = {
         "SubnetIds": [imported("PrivateSubnet1"), imported("PrivateSubnet2")],
         "SecurityGroupIds": [imported("LambdaSecurityGroup")],
     }
+    return {"Fn::If": ["UsesExistingVpc", existing, vpc_stack]}
 
 
 FUNCTION_SKIPS: list[Json] = [

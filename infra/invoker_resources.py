@@ -1,7 +1,8 @@
 """Who may invoke the stack's functions from outside it: AgentCore Gateway and Amazon Connect.
 
-The gateway gets a role that can invoke exactly the five MCP tool functions, assumable only from
-this account's gateways; Connect gets a Lambda permission scoped to the one instance a stage is
+The gateway gets a role that can invoke exactly the five MCP tool functions (or, as an MCP server
+target, call exactly ``POST /mcp`` of this stack's API), assumable only from this account's
+gateways; Connect gets a Lambda permission scoped to the one instance a stage is
 given (none when the ``ConnectInstanceArn`` parameter is empty). Split from
 ``infra/app_template.py``, which assembles the whole template.
 """
@@ -13,12 +14,12 @@ from infra.permissions import MCP_FUNCTIONS
 
 
 def gateway_role(stage: str) -> Json:
-    """The role AgentCore Gateway assumes: invoke exactly the five MCP tool functions."""
+    """The role AgentCore Gateway assumes: the five MCP tool functions, or ``POST /mcp``."""
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
             "RoleName": f"betterbank-gateway-role-{stage}",
-            "Description": "AgentCore Gateway: invoke the BetterBank MCP tool Lambdas",
+            "Description": "AgentCore Gateway: invoke the BetterBank MCP tool Lambdas or POST /mcp",
             "AssumeRolePolicyDocument": {
                 "Version": "2012-10-17",
                 "Statement": [
@@ -49,7 +50,18 @@ def gateway_role(stage: str) -> Json:
                                 "Effect": "Allow",
                                 "Action": "lambda:InvokeFunction",
                                 "Resource": [arn_of(f.logical_id) for f in MCP_FUNCTIONS],
-                            }
+                            },
+                            {
+                                # The alternative MCP server target: one target, the deployed
+                                # POST /mcp, signed with this role (docs/DEPLOYMENT.md).
+                                "Sid": "CallMcpEndpoint",
+                                "Effect": "Allow",
+                                "Action": "execute-api:Invoke",
+                                "Resource": sub(
+                                    "arn:${AWS::Partition}:execute-api:${AWS::Region}"
+                                    ":${AWS::AccountId}:${RestAPI}/*/POST/mcp"
+                                ),
+                            },
                         ],
                     },
                 }

@@ -1,12 +1,16 @@
-"""Create or update one AgentCore Gateway target per MCP Lambda of a stage.
+"""Create or update a stage's AgentCore Gateway targets: one per MCP Lambda, or one MCP server.
 
     python scripts/register_gateway_targets.py --gateway-id GW --stage dev [--region R]
-        [--account 123456789012] [--dry-run]
+        [--account 123456789012] [--mcp-endpoint https://API.execute-api.R.amazonaws.com/api/mcp]
+        [--dry-run]
 
-Each target (``lock-card``, ``unlock-card``, …) points at ``betterbank-mcp-<tool>-<stage>`` with
-the tool's schema in the Gateway subset (``mcp_handlers.schema_export``) and the gateway's own
-IAM role as credentials (``GATEWAY_IAM_ROLE``: the stack's ``betterbank-gateway-role-<stage>``
-may invoke exactly these five functions). Rerunning updates targets in place.
+By default each target (``lock-card``, ``unlock-card``, …) points at
+``betterbank-mcp-<tool>-<stage>`` with the tool's schema in the Gateway subset and the gateway's
+own IAM role as credentials (``GATEWAY_IAM_ROLE``: the stack's ``betterbank-gateway-role-<stage>``
+may invoke exactly these five functions). With ``--mcp-endpoint`` it registers instead the one
+MCP server target ``card-operations`` for the deployed ``POST /mcp``, signed by the same role
+(``scripts/gateway_targets.py`` compares the two). Rerunning updates targets in place; a gateway
+that already holds the other kind is named on stderr (its agents would see every tool twice).
 
 ``--dry-run`` prints the requests and calls nothing, not even STS: without ``--account`` the
 ARNs carry the placeholder account 123456789012, and without a region (``--region`` or
@@ -23,10 +27,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mcp_handlers.schema_export import function_name, gateway_tool, target_name
+from mcp_handlers.schema_export import target_name
 from mcp_handlers.tools import TOOLS
+from scripts.gateway_targets import MCP_SERVER_TARGET, mcp_server_request, target_requests
 
-CREDENTIALS = [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
 #: What a dry run puts in the ARNs when it is not told the account or cannot find a region.
 PLACEHOLDER_ACCOUNT = "123456789012"
 PLACEHOLDER_REGION = "us-east-1"
@@ -40,33 +44,6 @@ MESSAGES = {
     "ConflictException": "a target is being changed by someone else; rerun in a minute",
     "ThrottlingException": "throttled by the service; rerun in a minute",
 }
-
-
-def target_requests(
-    gateway_id: str, stage: str, region: str, account: str, partition: str = "aws"
-) -> list[dict[str, Any]]:
-    """The ``CreateGatewayTarget`` arguments of every target of ``stage``."""
-    requests = []
-    for tool in TOOLS:
-        function = function_name(tool.name, stage)
-        arn = f"arn:{partition}:lambda:{region}:{account}:function:{function}"
-        requests.append(
-            {
-                "gatewayIdentifier": gateway_id,
-                "name": target_name(tool.name),
-                "description": f"BetterBank {tool.title.lower()} ({stage})",
-                "targetConfiguration": {
-                    "mcp": {
-                        "lambda": {
-                            "lambdaArn": arn,
-                            "toolSchema": {"inlinePayload": [gateway_tool(tool)]},
-                        }
-                    }
-                },
-                "credentialProviderConfigurations": CREDENTIALS,
-            }
-        )
-    return requests
 
 
 def existing_targets(client: Any, gateway_id: str) -> dict[str, str]:
@@ -147,14 +124,32 @@ def _run(args: argparse.Namespace) -> int:
     else:
         account = args.account or _account(args, session)
     partition = session.get_partition_for_region(region)
-    requests = target_requests(args.gateway_id, args.stage, region, account, partition)
+    if args.mcp_endpoint:
+        requests = [mcp_server_request(args.gateway_id, args.stage, args.mcp_endpoint, region)]
+    else:
+        requests = target_requests(args.gateway_id, args.stage, region, account, partition)
     if args.dry_run:
         print(json.dumps(requests, indent=2))
         return 0
     client = session.client("bedrock-agentcore-control", region_name=region)
+    other = _other_kind(existing_targets(client, args.gateway_id), bool(args.mcp_endpoint))
+    if other:
+        print(
+            f"warning: gateway {args.gateway_id} also has the target(s) {', '.join(other)}: "
+            "its agents see every tool twice; remove them with aws bedrock-agentcore-control "
+            "delete-gateway-target",
+            file=sys.stderr,
+        )
     for line in register(client, requests):
         print(line)
     return 0
+
+
+def _other_kind(existing: dict[str, str], mcp_server: bool) -> list[str]:
+    """Targets of the kind not being registered (Lambda targets vs the MCP server target)."""
+    lambda_names = {target_name(tool.name) for tool in TOOLS}
+    other = {MCP_SERVER_TARGET} if not mcp_server else lambda_names
+    return sorted(set(existing) & other)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=None)
     parser.add_argument("--account", default=None, help="skip the STS lookup of the account id")
     parser.add_argument(
+        "--mcp-endpoint",
+        help="register one MCP server target for this https URL of POST /mcp instead",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="print the requests, call nothing (not even STS)"
     )
     args = parser.parse_args(argv)
@@ -173,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _run(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except ClientError as exc:
         print(f"error: {_client_error(exc)}", file=sys.stderr)
     except ParamValidationError as exc:

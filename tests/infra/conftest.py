@@ -1,4 +1,5 @@
-"""Package each stage once per test session (``chalice package`` takes seconds, not millis).
+"""Package each stage once per test session (``chalice package`` takes seconds, not millis);
+a moto server and the real AWS CLI for the deploy rehearsal.
 
 Packaging writes to a per-session temporary directory; a file lock serialises it across
 pytest-xdist workers because Chalice shares its wheel cache in ``.chalice/deployments``.
@@ -11,12 +12,15 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.infra.moto_aws import MotoServer, start_moto, tool_venv
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,12 +50,19 @@ class Package:
         return resources
 
 
-def _package(stage: str, out: Path) -> Package:
+@contextmanager
+def package_lock() -> Iterator[None]:
+    """Held while anything runs ``chalice package`` (its wheel cache is shared)."""
     lock_path = ROOT / "build" / ".package.lock"
     lock_path.parent.mkdir(exist_ok=True)
-    env = {**os.environ, "PACKAGE_OUT": str(out)}
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _package(stage: str, out: Path) -> Package:
+    env = {**os.environ, "PACKAGE_OUT": str(out)}
+    with package_lock():
         start = time.monotonic()
         result = subprocess.run(
             [str(ROOT / "scripts" / "package.sh"), stage],
@@ -77,6 +88,27 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Packag
         return cache[stage]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """One ``moto_server`` per test process, stopped at session end."""
+    server = start_moto(tmp_path_factory.mktemp("moto"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def moto(moto_server: MotoServer) -> MotoServer:
+    """The moto server, emptied: each test starts with a new account."""
+    moto_server.reset()
+    return moto_server
+
+
+@pytest.fixture(scope="session")
+def aws_cli_bin() -> Path:
+    """The bin directory of the real AWS CLI (PyPI's awscli, v1) in its own venv."""
+    return tool_venv("awscli") / "bin"
 
 
 def pytest_configure(config: pytest.Config) -> None:

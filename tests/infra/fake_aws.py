@@ -35,7 +35,10 @@ def _bucket(args: list[str]) -> int:
     )
     bucket = _option(args, "--bucket")
     if bucket not in buckets:
-        return _fail("An error occurred (404) when calling the HeadBucket operation")
+        return _fail(
+            "An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: "
+            "The specified bucket does not exist"
+        )
     if args[1] == "get-bucket-location":
         print(buckets[bucket])
     return 0
@@ -56,7 +59,6 @@ def _deploy(_: list[str]) -> int:
 HANDLERS = {
     "configure get": lambda _: 1,
     "sts get-caller-identity": _caller_identity,
-    "s3api head-bucket": _bucket,
     "s3api get-bucket-location": _bucket,
     "cloudformation describe-stacks": _describe_stacks,
     "cloudformation deploy": _deploy,

@@ -15,6 +15,7 @@ from botocore.validate import ParamValidator
 from mcp_handlers.schema_export import export, gateway_tool
 from mcp_handlers.tools import TOOLS
 from scripts import register_gateway_targets as register
+from scripts.gateway_targets import target_requests
 
 ALLOWED_KEYS = {"type", "properties", "required", "items", "description"}
 
@@ -51,7 +52,7 @@ def test_enums_and_patterns_are_folded_into_descriptions() -> None:
 
 def test_every_create_request_passes_botocore_validation() -> None:
     model = client().meta.service_model.operation_model("CreateGatewayTarget").input_shape
-    requests = register.target_requests("gw-abc123", "dev", "us-east-1", "123456789012")
+    requests = target_requests("gw-abc123", "dev", "us-east-1", "123456789012")
     assert [r["name"] for r in requests] == [
         "lock-card",
         "unlock-card",
@@ -72,7 +73,7 @@ def test_every_create_request_passes_botocore_validation() -> None:
 
 def test_an_enum_in_a_schema_is_refused_by_botocore_so_the_export_matters() -> None:
     model = client().meta.service_model.operation_model("CreateGatewayTarget").input_shape
-    request = register.target_requests("gw-abc123", "dev", "us-east-1", "123456789012")[0]
+    request = target_requests("gw-abc123", "dev", "us-east-1", "123456789012")[0]
     tool = request["targetConfiguration"]["mcp"]["lambda"]["toolSchema"]["inlinePayload"][0]
     tool["inputSchema"]["properties"]["reason"]["enum"] = ["misplaced"]
     assert ParamValidator().validate(request, model).has_errors()
@@ -80,7 +81,7 @@ def test_an_enum_in_a_schema_is_refused_by_botocore_so_the_export_matters() -> N
 
 def test_register_creates_missing_and_updates_existing_targets() -> None:
     gateway = client()
-    requests = register.target_requests("gw-abc123", "dev", "us-east-1", "123456789012")
+    requests = target_requests("gw-abc123", "dev", "us-east-1", "123456789012")
     with Stubber(gateway) as stub:
         stub.add_response(
             "list_gateway_targets",

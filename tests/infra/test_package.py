@@ -166,17 +166,25 @@ def test_connect_may_invoke_only_from_the_exact_instance(package: Package) -> No
     assert properties["FunctionName"] == {"Fn::GetAtt": ["ConnectUpdateSessionData", "Arn"]}
 
 
-def test_gateway_role_invokes_the_five_mcp_tools_and_nothing_else(package: Package) -> None:
+def test_gateway_role_invokes_the_five_mcp_tools_or_post_mcp_and_nothing_else(
+    package: Package,
+) -> None:
     role = package.resources["GatewayRole"]["Properties"]
     assert role["RoleName"] == f"betterbank-gateway-role-{package.stage}"
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "bedrock-agentcore.amazonaws.com"}
     assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT_REF
-    (statement,) = _role_statements(package.resources, "GatewayRole")
-    assert statement["Action"] == "lambda:InvokeFunction"
-    targets = sorted(r["Fn::GetAtt"][0] for r in statement["Resource"])
+    invoke, call = _role_statements(package.resources, "GatewayRole")
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    targets = sorted(r["Fn::GetAtt"][0] for r in invoke["Resource"])
     assert targets == sorted(f.logical_id for f in MCP_FUNCTIONS)
     assert len(targets) == 5
+    # the MCP server target: exactly POST /mcp of this stack's own API, any stage of it
+    assert call["Action"] == "execute-api:Invoke"
+    assert call["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}"
+        ":${RestAPI}/*/POST/mcp"
+    }
 
 
 def test_tables_match_the_schema_and_are_protected(package: Package) -> None:
@@ -206,7 +214,12 @@ def test_functions_run_in_the_vpc_against_the_stacks_tables(package: Package) ->
     stage = package.stage
     for function in FUNCTIONS:
         properties = package.resources[function.logical_id]["Properties"]
-        vpc = properties["VpcConfig"]
+        condition, existing, vpc = properties["VpcConfig"]["Fn::If"]
+        assert condition == "UsesExistingVpc"
+        assert existing == {
+            "SubnetIds": {"Fn::Split": [",", {"Ref": "PrivateSubnetIds"}]},
+            "SecurityGroupIds": [{"Ref": "LambdaSecurityGroupId"}],
+        }
         assert vpc["SubnetIds"] == [
             {"Fn::ImportValue": f"betterbank-vpc-{stage}-PrivateSubnet{n}"} for n in (1, 2)
         ]
