@@ -39,8 +39,10 @@ venv: install ## create .venv (python3.11) and install requirements-dev.txt
 # `make serve` and `make invoke`, and the test, lint and benchmark tools on top of it
 # (requirements-dev.txt) for every other target. `make dev` waits for the first layer only.
 install-serve: .venv/.serve-installed ## only what serving needs (requirements-serve.txt)
+	@:
 
 install: .venv/.installed ## every tool (requirements-dev.txt); reinstalls only when requirements change
+	@:
 
 .venv/.serve-installed: requirements.txt requirements-serve.txt
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.11 is required (python3.11 not found)"; exit 1; }
