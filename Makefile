@@ -61,11 +61,10 @@ ifndef DYNAMODB_ENDPOINT
 	@$(DDB_LOCAL) fetch
 endif
 
-# `make dev`'s DynamoDB Local (unless DYNAMODB_ENDPOINT is set), downloaded and started while
-# the venv installs: neither needs the other.
+# `make dev`'s DynamoDB Local (unless DYNAMODB_ENDPOINT is set), downloaded if need be and
+# started while the venv installs: neither needs the other.
 dynamodb-local-up:
 ifndef DYNAMODB_ENDPOINT
-	@$(DDB_LOCAL) fetch
 	@$(DDB_LOCAL) start --port $(DYNAMODB_LOCAL_PORT) --db-path $(DYNAMODB_LOCAL_DATA)
 endif
 
