@@ -47,12 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base = f"http://127.0.0.1:{args.port}"
     deadline = time.monotonic() + GIVE_UP_SECONDS
-    while time.monotonic() < deadline and alive(args.while_pid):
-        if answers(f"{base}/health"):
-            elapsed = time.time() - args.since
-            print(f"make dev: {elapsed:.1f}s, the seeded API answers on {base}", flush=True)
-            return 0
-        time.sleep(POLL_SECONDS)
+    try:
+        while time.monotonic() < deadline and alive(args.while_pid):
+            if answers(f"{base}/health"):
+                elapsed = time.time() - args.since
+                print(f"make dev: {elapsed:.1f}s, the seeded API answers on {base}", flush=True)
+                return 0
+            time.sleep(POLL_SECONDS)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole of make dev, this too
+        return 130
     return 1
 
 

@@ -146,11 +146,49 @@ def handler_of(name: str) -> Any:
     return {f.name: f for f in app.app.pure_lambda_functions}[name]
 
 
-def finish_background_work(running: set[threading.Thread], context: LambdaContext) -> None:
+def lambda_context(function: Function, config: Any, region: str, client_context: str) -> Any:
+    """The context Lambda would pass this function; the Gateway's client context for MCP tools
+    unless ``client_context`` is ``none``."""
+    context = LambdaContext(
+        function_name=function.base_name,  # stage local has no suffix
+        memory_limit_in_mb=int(config.lambda_memory_size or 128),
+        timeout_seconds=float(config.lambda_timeout or 3),
+        region=region,
+    )
+    if function.mcp_tool is not None and client_context == "gateway":
+        context.client_context = gateway_client_context(function, context.aws_request_id)
+    return context
+
+
+def report(notes: list[str], refused: list[str], result: Any) -> None:
+    """stdout: what the stand-in did, what was refused, then the handler's answer."""
+    for note in notes:
+        print(note)
+    for host in dict.fromkeys(refused):
+        print(f"refused: a connection to {host} (make invoke reaches this machine only)")
+    print(json.dumps(result, separators=(",", ":")))
+
+
+def finish_background_work(running: set[threading.Thread], context: Any) -> None:
     """Let calls the handler left in flight (the Connect Lambda's background DescribeContact)
     end within the function's time, so the notes always say what was sent."""
     for thread in set(threading.enumerate()) - running:
         thread.join(timeout=context.get_remaining_time_in_millis() / 1000)
+
+
+def warm_up(function: Function) -> None:
+    """Build the clients the function builds on its first call, as a warm Lambda has them.
+
+    A cold Lambda builds them within its first invocation's time; here that would let a busy
+    machine's slowness (loading botocore's service models) eat the Connect function's 6 s and
+    make the outcome depend on the machine's load rather than on the event.
+    """
+    from chalicelib import runtime
+
+    if function.connect:
+        runtime.connect_dependencies()
+    else:
+        runtime.card_service()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -182,20 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     config = stage_config(function.chalice_name)
     stand_in = StandIn(region="us-east-1").start()
     stand_in.region = prepare_environment(config, stand_in.url)
-    context = LambdaContext(
-        function_name=function.base_name,  # stage local has no suffix
-        memory_limit_in_mb=int(config.lambda_memory_size or 128),
-        timeout_seconds=float(config.lambda_timeout or 3),
-        region=stand_in.region,
-    )
-    if function.mcp_tool is not None and args.client_context == "gateway":
-        context.client_context = gateway_client_context(function, context.aws_request_id)
+    handler = handler_of(function.chalice_name)
+    warm_up(function)  # Lambda's init phase: the clock starts after it
+    context = lambda_context(function, config, stand_in.region, args.client_context)
     print(
         f"invoke {function.chalice_name} ({context.function_name}) with {args.event}: DynamoDB at "
         f"{os.environ['DYNAMODB_ENDPOINT']}, other AWS services answered by a local stand-in",
         file=sys.stderr,
     )
-    handler = handler_of(function.chalice_name)
     running = set(threading.enumerate())
     try:
         with contextlib.redirect_stdout(sys.stderr):  # the function's logs go where Lambda's do
@@ -203,11 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             finish_background_work(running, context)
     finally:
         stand_in.stop()
-    for note in stand_in.notes:
-        print(note)
-    for host in dict.fromkeys(refused):
-        print(f"refused: a connection to {host} (make invoke reaches this machine only)")
-    print(json.dumps(result, separators=(",", ":")))
+    report(stand_in.notes, refused, result)
     return 0
 
 
