@@ -58,9 +58,8 @@ def test_the_gateway_client_context_reaches_the_tool(ddb_tables: Any) -> None:
 
 
 def test_the_shells_aws_settings_cannot_send_a_call_to_aws(ddb_tables: Any) -> None:
-    result = make_invoke(
-        ddb_tables, "FUNCTION=connect_update_session_data", f"EVENT={CONNECT_EVENT}", **HOSTILE_SHELL
-    )
+    function = "FUNCTION=connect_update_session_data"
+    result = make_invoke(ddb_tables, function, f"EVENT={CONNECT_EVENT}", **HOSTILE_SHELL)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("stand-in for Amazon Connect: DescribeContact")
