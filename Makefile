@@ -15,7 +15,7 @@ BOOTSTRAP_PYTHON := $(shell command -v python3.11 || command -v python3)
 # Standard library only, so it runs before (and beside) the venv's installation.
 DDB_LOCAL := $(BOOTSTRAP_PYTHON) scripts/dynamodb_local.py
 # When this make started: `make dev` reports how long the API took to answer.
-STARTED := $(shell date +%s.%N)
+STARTED := $(shell date +%s.%N | grep -x '[0-9.]*' || date +%s)
 
 # `make dev` and the table scripts talk to DynamoDB Local (or $DYNAMODB_ENDPOINT) with dummy
 # credentials; no real AWS account is involved.
