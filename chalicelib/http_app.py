@@ -12,7 +12,7 @@ import json
 import uuid
 from typing import Any
 
-from chalice.app import Chalice
+from chalice.app import Chalice, Response
 
 from chalicelib import errors
 from chalicelib.deadline import Deadline
@@ -114,4 +114,5 @@ def _envelope_chalice_error(response: Any, request_id: str) -> Any:
         "error": {"code": code, "message": message, "request_id": request_id, "retryable": False},
     }
     headers = {**(response.get("headers") or {}), **JSON_HEADERS}
-    return {**response, "statusCode": status, "headers": headers, "body": json.dumps(envelope)}
+    # Serialised by Chalice's Response, like every other body (compact JSON).
+    return {**response, **Response(body=envelope, status_code=status, headers=headers).to_dict()}
