@@ -13,6 +13,7 @@ from chalicelib.clients import (
     API_DYNAMODB_BUDGET,
     CONNECT_DESCRIBE_BUDGET,
     CONNECT_DYNAMODB_BUDGET,
+    EVENTS_BUDGET,
     QCONNECT_BUDGET,
     make_client,
 )
@@ -22,11 +23,13 @@ from chalicelib.store import CardStore
 
 if TYPE_CHECKING:
     from chalicelib.connect import ConnectDependencies
+    from chalicelib.publishing.publisher import CardEventPublisher
 
 _lock = threading.Lock()
 _service: CardService | None = None
 _dynamodb: Any = None
 _connect: ConnectDependencies | None = None
+_publisher: CardEventPublisher | None = None
 
 
 def dynamodb_client() -> Any:
@@ -74,13 +77,29 @@ def connect_dependencies() -> ConnectDependencies:
     return _connect
 
 
+def card_event_publisher() -> CardEventPublisher:
+    """The publisher Lambda's EventBridge client and bus (``AWS_ENDPOINT_URL_EVENTBRIDGE``, the
+    SDK's own setting, points it at an emulator)."""
+    global _publisher  # noqa: PLW0603
+    if _publisher is None:
+        from chalicelib.publishing.publisher import CardEventPublisher
+
+        with _lock:
+            if _publisher is None:
+                settings = get_settings()
+                client = make_client("events", EVENTS_BUDGET, settings.region)
+                _publisher = CardEventPublisher(client, settings.card_events_bus)
+    return _publisher
+
+
 def reset() -> None:
     """Forget every cached dependency (tests switch tables; ``chalice local`` reloads)."""
-    global _service, _dynamodb, _connect  # noqa: PLW0603
+    global _service, _dynamodb, _connect, _publisher  # noqa: PLW0603
     with _lock:
         _service = None
         _dynamodb = None
         _connect = None
+        _publisher = None
     reset_settings()
     from chalicelib.observability import get_logger
 
