@@ -75,7 +75,7 @@ def handle_stream_batch(
     except Exception as exc:
         get_logger().exception("card events not published", extra={"records": len(records)})
         outcome = Outcome(failures=[r.sequence_number for r in records], causes=[_name(exc)])
-    _log(outcome, len(records))
+    _log(outcome, records)
     return batch_response(outcome.failures)
 
 
@@ -91,14 +91,22 @@ def _name(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _log(outcome: Outcome, size: int) -> None:
+def _log(outcome: Outcome, records: list[StreamRecord]) -> None:
+    """Ids only: which events went, and from which record the stream must retry."""
     fields: dict[str, Any] = {
-        "records": size,
+        "records": len(records),
         "published": len(outcome.published),
         "event_ids": [detail.event_id for detail in outcome.published],
     }
     if outcome.failures:
-        fields.update(retry_from=outcome.failures[0], causes=sorted(set(outcome.causes)))
+        retry = set(outcome.failures)
+        fields.update(
+            retry_from=outcome.failures[0],
+            unpublished=[
+                r.detail.event_id for r in records if r.detail and r.sequence_number in retry
+            ],
+            causes=sorted(set(outcome.causes)),
+        )
         get_logger().warning("card events left for the stream to retry", extra=fields)
     else:
         get_logger().info("card events published", extra=fields)

@@ -29,7 +29,6 @@ from tests.connect_fakes import FakeLambdaContext
 from tests.stream_batches import event_values, sequence_numbers, stream_event, stream_record
 
 SAMPLE = Path(__file__).resolve().parents[1] / "events" / "stream" / "card_events_batch.json"
-CONTEXT = FakeLambdaContext(remaining_ms=60_000)
 
 
 @dataclass
@@ -51,9 +50,14 @@ class RecordingEventBridge:
         return [json.loads(e["Detail"])["event_id"] for call in self.calls for e in call]
 
 
-def _publish(event: Any, fake: RecordingEventBridge, context: Any = CONTEXT) -> list[str]:
+def _context() -> FakeLambdaContext:
+    """A fresh invocation's context (its clock starts now)."""
+    return FakeLambdaContext(remaining_ms=60_000)
+
+
+def _publish(event: Any, fake: RecordingEventBridge, context: Any = None) -> list[str]:
     publisher = CardEventPublisher(fake, "betterbank-cards-test", sleep=lambda _s: None)
-    answer = handle_stream_batch(event, context, publisher)
+    answer = handle_stream_batch(event, context or _context(), publisher)
     return [f["itemIdentifier"] for f in answer["batchItemFailures"]]
 
 
@@ -94,7 +98,7 @@ def test_the_sample_batch_publishes_its_insert_and_skips_modify_and_remove() -> 
 def test_through_the_chalice_entry_point_too() -> None:
     """``app.publish_card_events`` is the deployed handler: Chalice wraps the event for it."""
     event = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    answer = app.publish_card_events({"Records": [event["Records"][1]]}, CONTEXT)
+    answer = app.publish_card_events({"Records": [event["Records"][1]]}, _context())
     assert answer == {"batchItemFailures": []}  # a MODIFY: nothing to send, no client built
 
 
