@@ -11,6 +11,7 @@ tests that need no table.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -20,6 +21,7 @@ from chalicelib.publishing import STREAM_BATCH_SIZE
 from infra.publisher_resources import event_source_properties
 from tests.dynamodb_local_fixture import DUMMY_CREDENTIALS, REGION
 
+OCCURRED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/betterbank-card-events-t/stream/x"
 
 
@@ -137,7 +139,7 @@ def event_values(card_id: str, version: int, event_type: str = "locked") -> dict
         "channel": "api",
         "actor": "api",
         "request_id": f"req-{card_id}-{version}",
-        "occurred_at": f"2026-12-01T09:{version:02d}:00.000Z",
+        "occurred_at": (OCCURRED + timedelta(seconds=version)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "expires_at": 1800000000,
     }
 
