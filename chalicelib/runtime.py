@@ -78,17 +78,23 @@ def connect_dependencies() -> ConnectDependencies:
 
 
 def card_event_publisher() -> CardEventPublisher:
-    """The publisher Lambda's EventBridge client and bus (``AWS_ENDPOINT_URL_EVENTBRIDGE``, the
-    SDK's own setting, points it at an emulator)."""
+    """The publisher Lambda's EventBridge client and bus, and its failure queue when the stage
+    has one (``AWS_ENDPOINT_URL_EVENTBRIDGE``/``_SQS``, the SDK's own settings, point them at an
+    emulator)."""
     global _publisher  # noqa: PLW0603
     if _publisher is None:
+        from chalicelib.publishing.failure_queue import FailureQueue
         from chalicelib.publishing.publisher import CardEventPublisher
 
         with _lock:
             if _publisher is None:
                 settings = get_settings()
                 client = make_client("events", EVENTS_BUDGET, settings.region)
-                _publisher = CardEventPublisher(client, settings.card_events_bus)
+                park = None
+                if settings.card_events_failure_queue_url:
+                    sqs = make_client("sqs", EVENTS_BUDGET, settings.region)
+                    park = FailureQueue(sqs, settings.card_events_failure_queue_url).park
+                _publisher = CardEventPublisher(client, settings.card_events_bus, park=park)
     return _publisher
 
 

@@ -22,6 +22,7 @@ class Settings(BaseModel):
     card_events_table: str = Field(min_length=3)
     idempotency_table: str = Field(min_length=3)
     card_events_bus: str = Field(min_length=1)
+    card_events_failure_queue_url: str | None = None
     dynamodb_endpoint: str | None = None
     region: str = "us-east-1"
     log_level: str = "INFO"
@@ -41,6 +42,7 @@ class Settings(BaseModel):
             card_events_table=env.get("CARD_EVENTS_TABLE", "betterbank-card-events"),
             idempotency_table=env.get("IDEMPOTENCY_TABLE", "betterbank-idempotency"),
             card_events_bus=env.get("CARD_EVENTS_BUS", "betterbank-cards"),
+            card_events_failure_queue_url=env.get("CARD_EVENTS_FAILURE_QUEUE_URL") or None,
             dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),

@@ -11,7 +11,12 @@ from chalicelib import schema
 from infra import permissions
 from infra.cfn import NO_VALUE, Json, alarm_actions, arn_of, ref, stage_settings, sub, tags
 from infra.permissions import TABLE_LOGICAL_IDS, Function
-from infra.publisher_resources import BUS_ID, event_source_properties, publisher_statements
+from infra.publisher_resources import (
+    BUS_ID,
+    FAILURE_QUEUE_ID,
+    event_source_properties,
+    publisher_statements,
+)
 
 
 def _dynamodb_statements(function: Function) -> list[Json]:
@@ -156,6 +161,7 @@ def function_resources(function: Function, stage: str) -> dict[str, Json]:
         properties["VpcConfig"] = _vpc_config(stage)
     if function.publishes_card_events:
         env["CARD_EVENTS_BUS"] = ref(BUS_ID)
+        env["CARD_EVENTS_FAILURE_QUEUE_URL"] = ref(FAILURE_QUEUE_ID)
         properties["Events"] = event_source_properties()
         skips = PUBLISHER_SKIPS
     return {

@@ -19,11 +19,12 @@ BUS_ID: Final = "CardEventsBus"
 FAILURE_QUEUE_ID: Final = "CardEventsPublisherFailures"
 #: Chalice names the event ``<function>-dynamodb-event-source``, in CamelCase.
 EVENT_SOURCE_ID: Final = "PublishCardEventsDynamodbEventSource"
-#: Retries of a failing batch before its records go to the failure queue (bisected meanwhile),
-#: and the age after which a record stops being retried: both bound how long one bad record
-#: can hold up the cards behind it on its shard.
-MAXIMUM_RETRY_ATTEMPTS: Final = 20
-MAXIMUM_RECORD_AGE_SECONDS: Final = 3600
+#: Retries of a failing batch (bisected meanwhile) before its records go to the failure queue,
+#: and the age after which a record stops being retried. Only EventBridge being unavailable
+#: fails a batch again and again (a record that is not a card event is parked by the publisher
+#: at once), so the budget rides out a long outage: six hours, then replay from the audit log.
+MAXIMUM_RETRY_ATTEMPTS: Final = 10_000
+MAXIMUM_RECORD_AGE_SECONDS: Final = 6 * 3600
 #: The iterator-age alarm: the newest record processed is older than this for 3 minutes.
 ITERATOR_AGE_ALARM_MS: Final = 60_000
 FAILURE_QUEUE_RETENTION_SECONDS: Final = 14 * 24 * 3600

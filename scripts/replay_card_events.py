@@ -10,12 +10,14 @@ already have an event drop the copy by its ``event_id``. Items written before ev
     python scripts/replay_card_events.py --stage dev --card CARD001 --dry-run   # print only
 
 The bus is ``betterbank-cards-STAGE`` (``--bus`` to override); ``AWS_ENDPOINT_URL_EVENTBRIDGE``
-points the SDK at an emulator. Exit 0 when every event was accepted, 1 otherwise.
+points the SDK at an emulator (it is required when the tables are local, so a local card's
+events never reach an account's bus). Exit 0 when every event was accepted, 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -34,6 +36,7 @@ from chalicelib.schema import table_name
 from scripts._common import (
     add_target_arguments,
     dynamodb_client,
+    is_local,
     resolve_endpoint,
     resolve_region,
     run_script,
@@ -130,6 +133,17 @@ def main(argv: list[str] | None = None) -> int:
     """Replay one card's events from a version on."""
     args = parse_args(argv)
     endpoint = resolve_endpoint(args.stage, args.endpoint)
+    emulated_bus = os.environ.get("AWS_ENDPOINT_URL_EVENTBRIDGE") or os.environ.get(
+        "AWS_ENDPOINT_URL"
+    )
+    if is_local(endpoint) and not (args.dry_run or emulated_bus):
+        # Local tables but a real bus: the account's bus must not get a local card's events.
+        print(
+            "error: the tables are local but the bus would be AWS's: use --dry-run, or set "
+            "AWS_ENDPOINT_URL_EVENTBRIDGE to an emulator",
+            file=sys.stderr,
+        )
+        return 2
 
     def body() -> int:
         try:

@@ -7,6 +7,8 @@ failed entries are retried (EventBridge reports them per entry); what still fail
 batch there. Lambda resumes a shard from the lowest sequence number reported, so every record
 from the first unpublished one onward is reported, and nothing after it is sent (records of the
 same call that were accepted are sent again on redelivery: at-least-once, same ``event_id``).
+A record that can never be published (not a card event) is parked in the failure queue
+instead, when there is one, so that it cannot hold up its shard.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ class StreamRecord:
     """One record of the batch: where it sits in the shard, and what it asks to publish.
 
     ``detail`` is None for a record with nothing to publish (not a new event item);
-    ``problem`` names why a new event item cannot be published (it is then reported).
+    ``problem`` names why a new event item can never be published (it is parked in the failure
+    queue, or reported when it cannot be); ``key`` is its ``card_id:version`` when known.
     """
 
     sequence_number: str
     detail: CardEventDetail | None = None
     problem: str | None = None
+    key: str | None = None
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Outcome:
     published: list[CardEventDetail] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     causes: list[str] = field(default_factory=list)
+    parked: list[StreamRecord] = field(default_factory=list)
 
 
 def _jitter(attempt: int) -> float:
@@ -56,7 +61,12 @@ def _jitter(attempt: int) -> float:
 
 
 class CardEventPublisher:
-    """Publishes stream batches through one EventBridge client onto one bus."""
+    """Publishes stream batches through one EventBridge client onto one bus.
+
+    ``park(record)`` puts a record that can never be published aside (the failure queue) and
+    says whether it did; a parked record no longer holds up the cards behind it on its shard,
+    which retrying it would do until the stream gives up. Without it, such a record is reported.
+    """
 
     def __init__(
         self,
@@ -64,11 +74,13 @@ class CardEventPublisher:
         bus: str,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[int], float] = _jitter,
+        park: Callable[[StreamRecord], bool] | None = None,
     ) -> None:
         self._client = client
         self._bus = bus
         self._sleep = sleep
         self._jitter = jitter
+        self._park = park
 
     def publish(
         self, records: Sequence[StreamRecord], seconds_left: Callable[[], float] | None = None
@@ -82,10 +94,21 @@ class CardEventPublisher:
                 return self._fail_from(records, start, outcome)
             end = _chunk_end(records, start)
             failed = self._put(records[start:end], outcome)
-            if failed is not None:
-                return self._fail_from(records, start + failed, outcome)
-            start = end
+            if failed is None:
+                start = end
+                continue
+            index = start + failed
+            if not self._parked(records[index], outcome):
+                return self._fail_from(records, index, outcome)
+            start = index + 1
         return outcome
+
+    def _parked(self, record: StreamRecord, outcome: Outcome) -> bool:
+        """Whether a record that can never be published was put aside (then it is skipped)."""
+        if record.problem is None or self._park is None or not self._park(record):
+            return False
+        outcome.parked.append(record)
+        return True
 
     def _fail_from(self, records: Sequence[StreamRecord], index: int, outcome: Outcome) -> Outcome:
         problem = records[index].problem

@@ -3,8 +3,9 @@
 The event source mapping is configured with ``ReportBatchItemFailures``: the answer
 ``{"batchItemFailures": [{"itemIdentifier": SEQUENCE_NUMBER}, ...]}`` makes Lambda retry the
 shard from the lowest number given, and an empty list acknowledges the whole batch. Nothing
-raises out of here: a malformed record or event is reported, so the stream retries it and,
-after the retry budget, hands it to the on-failure queue (an alarm watches it).
+raises out of here: a record that is not a card event is parked in the failure queue
+(``failure_queue``), and whatever cannot be published or parked is reported, so the stream
+retries it and, after the retry budget, hands it to the same queue (an alarm watches it).
 """
 
 from __future__ import annotations
@@ -37,12 +38,23 @@ def stream_record(record: Any) -> StreamRecord:
         return StreamRecord(UNREADABLE, problem="stream record without a sequence number")
     if record.get("eventName") != "INSERT":
         return StreamRecord(sequence_number)
+    key = _key(record["dynamodb"].get("Keys"))
     image = record["dynamodb"].get("NewImage")
     try:
         detail = CardEventDetail.from_event_item(items.from_item(image))
     except (ValidationError, TypeError, ValueError, AttributeError):
-        return StreamRecord(sequence_number, problem="event item does not fit the card event")
-    return StreamRecord(sequence_number, detail=detail)
+        problem = "event item does not fit the card event"
+        return StreamRecord(sequence_number, problem=problem, key=key)
+    return StreamRecord(sequence_number, detail=detail, key=key)
+
+
+def _key(keys: Any) -> str | None:
+    """``card_id:version`` of the record's item, when its keys are readable."""
+    try:
+        values = items.from_item(keys)
+        return f"{values['card_id']}:{values['version']}"
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
 
 
 def stream_records(event: Any) -> list[StreamRecord]:
@@ -98,6 +110,8 @@ def _log(outcome: Outcome, records: list[StreamRecord]) -> None:
         "published": len(outcome.published),
         "event_ids": [detail.event_id for detail in outcome.published],
     }
+    if outcome.parked:
+        fields["parked"] = [r.key or r.sequence_number for r in outcome.parked]
     if outcome.failures:
         retry = set(outcome.failures)
         fields.update(

@@ -7,16 +7,19 @@ throttles, fails, or fails single entries of, the calls on the way.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+import app
 from chalicelib.clients import EVENTS_BUDGET, make_client
+from chalicelib.publishing.failure_queue import FailureQueue
 from chalicelib.publishing.publisher import ENTRY_ATTEMPTS, CardEventPublisher
 from chalicelib.publishing.stream import handle_stream_batch
 from tests.connect_fakes import FakeLambdaContext
-from tests.dynamodb_local_fixture import REGION
+from tests.dynamodb_local_fixture import REGION, reset_app_caches
 from tests.eventbridge_fixture import CardEventBus, PutEventsFaults, throttled
 from tests.faults import aws_error
 from tests.stream_batches import event_values, sequence_numbers, stream_event, stream_record
@@ -165,3 +168,51 @@ def test_retry_from_the_reported_record_completes_the_batch(card_event_bus: Card
     published = _published(card_event_bus)
     assert sorted(set(published)) == sorted(f"{c}:{v}" for c, v in ORDER)
     assert sorted(p for p in published if published.count(p) > 1) == ["CARDCCC:1", "CARDCCC:1"]
+
+
+def test_a_record_that_is_not_a_card_event_goes_to_the_failure_queue_through_the_lambda(
+    card_event_bus: CardEventBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the deployed wiring: the failure queue's URL in the environment
+    failures = card_event_bus.sqs.create_queue(QueueName=f"{card_event_bus.name}-failures")
+    monkeypatch.setenv("CARD_EVENTS_FAILURE_QUEUE_URL", failures["QueueUrl"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", card_event_bus.endpoint)
+    reset_app_caches()
+    bad = event_values("CARDBBB", 1)
+    del bad["customer_id"]
+    event = stream_event(
+        stream_record(event_values("CARDAAA", 1), 1),
+        stream_record(bad, 2),
+        stream_record(event_values("CARDCCC", 1), 3),
+    )
+
+    # WHEN the batch reaches the Lambda THEN nothing is left to retry
+    answer = app.publish_card_events(event, FakeLambdaContext(remaining_ms=60_000))
+    assert answer == {"batchItemFailures": []}
+    assert _published(card_event_bus) == ["CARDAAA:1", "CARDCCC:1"]
+    (message,) = card_event_bus.sqs.receive_message(QueueUrl=failures["QueueUrl"])["Messages"]
+    assert json.loads(message["Body"]) == {
+        "kind": "unpublishable_card_event",
+        "problem": "event item does not fit the card event",
+        "event_id": "CARDBBB:1",
+        "sequence_number": sequence_numbers(event)[1],
+    }
+
+
+def test_when_the_failure_queue_refuses_the_record_is_reported(
+    card_event_bus: CardEventBus,
+) -> None:
+    sqs = make_client("sqs", EVENTS_BUDGET, REGION, card_event_bus.endpoint)
+    missing = f"{card_event_bus.endpoint}/123456789012/no-such-queue"
+    client = make_client("events", EVENTS_BUDGET, REGION, card_event_bus.endpoint)
+    publisher = CardEventPublisher(
+        client, card_event_bus.name, park=FailureQueue(sqs, missing).park
+    )
+    bad = event_values("CARDBBB", 1)
+    bad["version"] = 0
+    event = stream_event(stream_record(bad, 1), stream_record(event_values("CARDCCC", 1), 2))
+
+    answer = handle_stream_batch(event, FakeLambdaContext(remaining_ms=60_000), publisher)
+
+    assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == sequence_numbers(event)
+    assert _published(card_event_bus) == []

@@ -289,7 +289,9 @@ def test_publisher_reads_the_events_stream_with_partial_batch_failures(package: 
     function = package.resources["PublishCardEvents"]["Properties"]
     assert function["FunctionName"] == f"betterbank-card-events-publisher-{package.stage}"
     assert function["Handler"] == "app.publish_card_events"
-    assert function["Environment"]["Variables"]["CARD_EVENTS_BUS"] == {"Ref": "CardEventsBus"}
+    variables = function["Environment"]["Variables"]
+    assert variables["CARD_EVENTS_BUS"] == {"Ref": "CardEventsBus"}
+    assert variables["CARD_EVENTS_FAILURE_QUEUE_URL"] == {"Ref": "CardEventsPublisherFailures"}
     (source,) = function["Events"].values()
     assert source["Type"] == "DynamoDB"
     mapping = source["Properties"]

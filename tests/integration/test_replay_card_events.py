@@ -109,6 +109,14 @@ def test_a_card_without_events_from_that_version_is_a_clear_error(
     assert card_event_bus.received() == []
 
 
+def test_local_tables_never_publish_to_a_real_bus(
+    ddb_tables: DynamoDBTables, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--stage", _stage(ddb_tables), "--endpoint", ddb_tables.endpoint, "--card", "CARD001"]
+    assert replay_card_events.main(args) == 2
+    assert "AWS_ENDPOINT_URL_EVENTBRIDGE" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -23,7 +23,12 @@ from chalicelib.publishing.detail import (
     detail_type,
     json_schema_text,
 )
-from chalicelib.publishing.publisher import MAX_ENTRIES, SAFETY_SECONDS, CardEventPublisher
+from chalicelib.publishing.publisher import (
+    MAX_ENTRIES,
+    SAFETY_SECONDS,
+    CardEventPublisher,
+    StreamRecord,
+)
 from chalicelib.publishing.stream import UNREADABLE, handle_stream_batch
 from tests.connect_fakes import FakeLambdaContext
 from tests.stream_batches import event_values, sequence_numbers, stream_event, stream_record
@@ -55,8 +60,13 @@ def _context() -> FakeLambdaContext:
     return FakeLambdaContext(remaining_ms=60_000)
 
 
-def _publish(event: Any, fake: RecordingEventBridge, context: Any = None) -> list[str]:
-    publisher = CardEventPublisher(fake, "betterbank-cards-test", sleep=lambda _s: None)
+def _publish(
+    event: Any,
+    fake: RecordingEventBridge,
+    context: Any = None,
+    park: Callable[[StreamRecord], bool] | None = None,
+) -> list[str]:
+    publisher = CardEventPublisher(fake, "betterbank-cards-test", sleep=lambda _s: None, park=park)
     answer = handle_stream_batch(event, context or _context(), publisher)
     return [f["itemIdentifier"] for f in answer["batchItemFailures"]]
 
@@ -135,6 +145,38 @@ def test_a_record_that_is_not_a_card_event_is_reported_with_what_follows() -> No
     )
     fake = RecordingEventBridge()
     assert _publish(event, fake) == sequence_numbers(event)[1:]
+    assert fake.sent() == ["CARD001:2"]
+
+
+def _with_bad_second_record() -> dict[str, Any]:
+    bad = event_values("CARD002", 1)
+    bad["last4"] = "48211"  # not four digits
+    return stream_event(
+        stream_record(event_values("CARD001", 2), 1),
+        stream_record(bad, 2),
+        stream_record(event_values("CARD003", 2), 3),
+    )
+
+
+def test_a_record_that_is_not_a_card_event_is_parked_and_the_shard_moves_on() -> None:
+    parked: list[StreamRecord] = []
+
+    def park(record: StreamRecord) -> bool:
+        parked.append(record)
+        return True
+
+    fake = RecordingEventBridge()
+    assert _publish(_with_bad_second_record(), fake, park=park) == []
+    assert fake.sent() == ["CARD001:2", "CARD003:2"]
+    assert [(r.key, r.problem) for r in parked] == [
+        ("CARD002:1", "event item does not fit the card event")
+    ]
+
+
+def test_a_record_that_cannot_be_parked_is_reported() -> None:
+    event = _with_bad_second_record()
+    fake = RecordingEventBridge()
+    assert _publish(event, fake, park=lambda _record: False) == sequence_numbers(event)[1:]
     assert fake.sent() == ["CARD001:2"]
 
 
