@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import app
-from chalicelib.clients import EVENTS_BUDGET, make_client
+from chalicelib.clients import EVENTS_BUDGET, ClientBudget, make_client
 from chalicelib.publishing.failure_queue import FailureQueue
 from chalicelib.publishing.publisher import ENTRY_ATTEMPTS, CardEventPublisher
 from chalicelib.publishing.stream import handle_stream_batch
@@ -42,8 +42,15 @@ def _batch() -> dict[str, Any]:
     )
 
 
+#: The publisher's attempts, with timeouts a loaded test machine cannot hit: a read timeout
+#: would make the SDK send an accepted call again (a real duplicate), which is not under test.
+BUDGET = ClientBudget(
+    connect_timeout=5.0, read_timeout=30.0, max_attempts=EVENTS_BUDGET.max_attempts
+)
+
+
 def _publisher(bus: CardEventBus, faults: PutEventsFaults) -> CardEventPublisher:
-    client = make_client("events", EVENTS_BUDGET, REGION, bus.endpoint)
+    client = make_client("events", BUDGET, REGION, bus.endpoint)
     faults.attach(client)
     return CardEventPublisher(client, bus.name, sleep=lambda _s: None)
 
@@ -202,9 +209,9 @@ def test_a_record_that_is_not_a_card_event_goes_to_the_failure_queue_through_the
 def test_when_the_failure_queue_refuses_the_record_is_reported(
     card_event_bus: CardEventBus,
 ) -> None:
-    sqs = make_client("sqs", EVENTS_BUDGET, REGION, card_event_bus.endpoint)
+    sqs = make_client("sqs", BUDGET, REGION, card_event_bus.endpoint)
     missing = f"{card_event_bus.endpoint}/123456789012/no-such-queue"
-    client = make_client("events", EVENTS_BUDGET, REGION, card_event_bus.endpoint)
+    client = make_client("events", BUDGET, REGION, card_event_bus.endpoint)
     publisher = CardEventPublisher(
         client, card_event_bus.name, park=FailureQueue(sqs, missing).park
     )
