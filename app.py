@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import IAMAuthorizer
+from chalice.app import DynamoDBEvent, IAMAuthorizer
 
 from chalicelib import rest
 from chalicelib.commands import WriteCommand
@@ -20,7 +20,9 @@ from chalicelib.models import (
     RequestNewCardRequest,
     UnlockCardRequest,
 )
+from chalicelib.publishing import STREAM_BATCH_SIZE, STREAM_STARTING_POSITION
 from chalicelib.runtime import card_service
+from chalicelib.settings import deploy_stream_arn
 
 # Powertools owns logging (JSON lines); Chalice adding its own handler would print twice.
 #: Deployed stages require SigV4 (IAM) on every route; ``chalice local`` does not enforce it.
@@ -165,3 +167,19 @@ def connect_update_session_data(event: Any, context: Any) -> dict[str, str]:
     from chalicelib.connect import handle_contact_flow_event
 
     return handle_contact_flow_event(event, context)
+
+
+# -- Card events: the card-events table's stream, published to EventBridge -------------------------
+
+
+@app.on_dynamodb_record(
+    stream_arn=deploy_stream_arn(),
+    batch_size=STREAM_BATCH_SIZE,
+    starting_position=STREAM_STARTING_POSITION,
+    name="publish_card_events",
+)
+def publish_card_events(event: DynamoDBEvent) -> dict[str, Any]:
+    """Publish each new event item as one card event; report the records to retry."""
+    from chalicelib.publishing.stream import handle_stream_batch
+
+    return handle_stream_batch(event.to_dict(), event.context)

@@ -13,6 +13,7 @@ from benchmarks.markdown_sections import (
     round_trip_section,
     throughput_section,
 )
+from benchmarks.publisher import section as card_events_section
 from benchmarks.results import Results, budget_rows
 
 # benchmarks/run.py imports Results from here.
@@ -91,6 +92,10 @@ def document(r: Results, chart: Path) -> str:
         "",
         throughput_section(r),
         "",
+    ]
+    if r.card_events is not None:
+        parts += card_events_section(r.card_events)
+    parts += [
         "## Package and memory",
         "",
     ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks.cold import BUDGETED, KINDS, ColdStart
+from benchmarks.publisher import PublisherFigures
 from benchmarks.report import MAX_ZIP_BYTES, Package
 from benchmarks.roundtrips import RoundTrips
 from benchmarks.throughput import Throughput
@@ -34,6 +35,7 @@ class Results:
     latencies: list[Latency] = field(default_factory=list)
     throughput: list[Throughput] = field(default_factory=list)
     package: Package | None = None
+    card_events: PublisherFigures | None = None
 
 
 def _met(ok: bool) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import cold, importtime, markdown, report, roundtrips, throughput, warm
+from benchmarks import cold, importtime, markdown, publisher, report, roundtrips, throughput, warm
 from benchmarks.harness import ROOT, Stack, WireCounter
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -76,6 +76,8 @@ def measure(args: argparse.Namespace, stack: Stack) -> markdown.Results:
     results.latencies = warm.warm_latencies(stack, args.samples)
     say("throughput ...")
     results.throughput = throughput.throughput(stack, wire, args.seconds)
+    say("card events publisher ...")
+    results.card_events = publisher.measure(stack, args.samples)
     results.machine["load_end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     return results
 
@@ -97,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     report.chart(results.latencies, chart)
     args.doc.write_text(markdown.document(results, Path(CHART_NAME)))
     say(markdown.summary(results))
+    if results.card_events is not None:
+        say("\n".join(publisher.summary(results.card_events)))
     say(f"wrote {args.doc} and {chart}")
     return 0
 

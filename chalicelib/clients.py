@@ -53,6 +53,10 @@ class ClientBudget:
 #: REST and MCP: a card write must answer well within API Gateway's 29 s.
 API_DYNAMODB_BUDGET = ClientBudget(connect_timeout=1.0, read_timeout=2.0, max_attempts=3)
 
+#: EventBridge ``PutEvents`` of the card-events publisher: nobody waits on it, but a hung call
+#: holds up the shard; the stream retries what the budget cannot finish.
+EVENTS_BUDGET = ClientBudget(connect_timeout=1.0, read_timeout=2.0, max_attempts=3)
+
 # Connect session Lambda: the caller hears silence while it runs, and Connect gives up at 8 s.
 # Worst cases (every attempt hung, 1 s backoff): DynamoDB 1.9 s per call, two calls in a row
 # (who is calling, then their cards) 3.8 s; DescribeContact 2.6 s, run beside the DynamoDB

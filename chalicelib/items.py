@@ -127,11 +127,17 @@ def customer_from_item(item: Item) -> Customer:
     )
 
 
-def event_to_item(event: Event, expires_at: int) -> Item:
-    """An event as the item stored in the card events table."""
+def event_to_item(event: Event, card: Card, expires_at: int) -> Item:
+    """An event as the item stored in the card events table.
+
+    ``card`` is the card the event produced: its owner and ``last4`` ride along (both never change
+    on a card) so the published card event needs no second read.
+    """
     return to_item(
         {
             "card_id": event.card_id,
+            "customer_id": card.customer_id,
+            "last4": card.last4,
             "version": event.version,
             "type": event.type,
             "from_status": event.from_status,

@@ -13,6 +13,7 @@ from chalicelib.clients import (
     API_DYNAMODB_BUDGET,
     CONNECT_DESCRIBE_BUDGET,
     CONNECT_DYNAMODB_BUDGET,
+    EVENTS_BUDGET,
     QCONNECT_BUDGET,
     LazyClient,
     make_client,
@@ -24,11 +25,13 @@ from chalicelib.store import CardStore
 
 if TYPE_CHECKING:
     from chalicelib.connect import ConnectDependencies
+    from chalicelib.publishing.publisher import CardEventPublisher
 
 _lock = threading.Lock()
 _service: CardService | None = None
 _dynamodb: Any = None
 _connect: ConnectDependencies | None = None
+_publisher: CardEventPublisher | None = None
 
 
 def dynamodb_client() -> Any:
@@ -78,13 +81,35 @@ def connect_dependencies() -> ConnectDependencies:
     return _connect
 
 
+def card_event_publisher() -> CardEventPublisher:
+    """The publisher Lambda's EventBridge client and bus, and its failure queue when the stage
+    has one (``AWS_ENDPOINT_URL_EVENTBRIDGE``/``_SQS``, the SDK's own settings, point them at an
+    emulator)."""
+    global _publisher  # noqa: PLW0603
+    if _publisher is None:
+        from chalicelib.publishing.failure_queue import FailureQueue
+        from chalicelib.publishing.publisher import CardEventPublisher
+
+        with _lock:
+            if _publisher is None:
+                settings = get_settings()
+                client = make_client("events", EVENTS_BUDGET, settings.region)
+                park = None
+                if settings.card_events_failure_queue_url:
+                    sqs = make_client("sqs", EVENTS_BUDGET, settings.region)
+                    park = FailureQueue(sqs, settings.card_events_failure_queue_url).park
+                _publisher = CardEventPublisher(client, settings.card_events_bus, park=park)
+    return _publisher
+
+
 def reset() -> None:
     """Forget every cached dependency (tests switch tables; ``chalice local`` reloads)."""
-    global _service, _dynamodb, _connect  # noqa: PLW0603
+    global _service, _dynamodb, _connect, _publisher  # noqa: PLW0603
     with _lock:
         _service = None
         _dynamodb = None
         _connect = None
+        _publisher = None
     reset_settings()
     reset_session()
     from chalicelib.observability import get_logger

@@ -1,8 +1,8 @@
-"""The DynamoDB tables: names per stage, keys, indexes and TTL, in one place.
+"""The DynamoDB tables: names per stage, keys, indexes, TTL and streams, in one place.
 
-The create/delete scripts, the test fixtures and the store all read this module, so a key or
-index name cannot drift between them. The CloudFormation template declares the same tables; a
-test in ``tests/infra`` compares the two.
+The create/delete scripts, the test fixtures and the store all read this module, so a key,
+index name or stream cannot drift between them. The CloudFormation template declares the same
+tables; a test in ``tests/infra`` compares the two.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ TABLES: Final = {
 
 #: TTL attribute per logical table (tables without one keep items forever).
 TTL_ATTRIBUTES: Final = {"card_events": "expires_at", "idempotency": "expires_at"}
+
+#: Stream view per logical table: the card-events table is the outbox the publisher of card
+#: events reads (each new event item, as written; tables without an entry have no stream).
+STREAM_VIEW_TYPES: Final = {"card_events": "NEW_IMAGE"}
 
 
 def table_name(logical: str, stage: str) -> str:
@@ -72,4 +76,9 @@ def create_table_request(logical: str, name: str) -> dict[str, Any]:
         request["KeySchema"] = [{"AttributeName": "idempotency_key", "KeyType": "HASH"}]
     else:
         raise KeyError(logical)
+    if logical in STREAM_VIEW_TYPES:
+        request["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": STREAM_VIEW_TYPES[logical],
+        }
     return request

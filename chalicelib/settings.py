@@ -21,6 +21,8 @@ class Settings(BaseModel):
     cards_table: str = Field(min_length=3)
     card_events_table: str = Field(min_length=3)
     idempotency_table: str = Field(min_length=3)
+    card_events_bus: str = Field(min_length=1)
+    card_events_failure_queue_url: str | None = None
     dynamodb_endpoint: str | None = None
     region: str = "us-east-1"
     log_level: str = "INFO"
@@ -30,8 +32,8 @@ class Settings(BaseModel):
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from an environment mapping (``os.environ`` by default).
 
-        Local defaults apply to the table names, so a bare ``python -c`` against DynamoDB Local
-        works; deployed stages always set them explicitly.
+        Local defaults apply to the table and bus names, so a bare ``python -c`` against
+        DynamoDB Local works; deployed stages always set them explicitly.
         """
         env = dict(os.environ if environ is None else environ)
         return cls(
@@ -39,11 +41,32 @@ class Settings(BaseModel):
             cards_table=env.get("CARDS_TABLE", "betterbank-cards"),
             card_events_table=env.get("CARD_EVENTS_TABLE", "betterbank-card-events"),
             idempotency_table=env.get("IDEMPOTENCY_TABLE", "betterbank-idempotency"),
+            card_events_bus=env.get("CARD_EVENTS_BUS", "betterbank-cards"),
+            card_events_failure_queue_url=env.get("CARD_EVENTS_FAILURE_QUEUE_URL") or None,
             dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             service_name=env.get("POWERTOOLS_SERVICE_NAME") or "betterbank-card-operations",
         )
+
+
+#: What ``chalice deploy`` would wire the publisher to when ``CARD_EVENTS_STREAM_ARN`` is unset:
+#: no stream exists there, so the deploy fails on it instead of reading another table's stream.
+STREAM_ARN_UNSET = (
+    "arn:aws:dynamodb:us-east-1:000000000000:table/betterbank-card-events/stream/"
+    "set-CARD_EVENTS_STREAM_ARN"
+)
+
+
+def deploy_stream_arn(environ: dict[str, str] | None = None) -> str:
+    """The card-events stream the publisher's ``on_dynamodb_record`` names.
+
+    The one setting read when ``app`` is imported: Chalice needs the ARN in the decorator, and
+    only ``chalice deploy`` uses it (``scripts/create_tables.py --stage dev`` prints it). The
+    packaged stack replaces it with its own table's stream; the Lambda runtime ignores it.
+    """
+    env = os.environ if environ is None else environ
+    return env.get("CARD_EVENTS_STREAM_ARN") or STREAM_ARN_UNSET
 
 
 @lru_cache(maxsize=1)

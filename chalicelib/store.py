@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import items
-from chalicelib.domain import Card, CardWrite, Customer, Event
+from chalicelib.domain import Card, CardWrite, Customer
 from chalicelib.idempotency import IdempotencyRecord
 from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX
 from chalicelib.settings import Settings
@@ -177,7 +177,7 @@ class CardStore:
         actions: list[dict[str, Any]] = [self._customer_check(customer_id)]
         for write in writes:
             actions.append(self._card_put(write))
-            actions.append(self._event_put(write.event, now_epoch))
+            actions.append(self._event_put(write, now_epoch))
         if idempotency is not None:
             actions.append(self._idempotency_put(idempotency, now_epoch))
         try:
@@ -229,11 +229,12 @@ class CardStore:
             put["ExpressionAttributeValues"] = {":expected": {"N": str(write.expected_version)}}
         return {"Put": put}
 
-    def _event_put(self, event: Event, now_epoch: int) -> dict[str, Any]:
+    def _event_put(self, write: CardWrite, now_epoch: int) -> dict[str, Any]:
+        item = items.event_to_item(write.event, write.card, now_epoch + EVENT_TTL_SECONDS)
         return {
             "Put": {
                 "TableName": self._events,
-                "Item": items.event_to_item(event, now_epoch + EVENT_TTL_SECONDS),
+                "Item": item,
                 "ConditionExpression": "attribute_not_exists(card_id)",
             }
         }

@@ -4,7 +4,8 @@ Chalice emits the functions, their roles and the REST API; this document adds wh
 express and names what it leaves unnamed: the SPEC §2 ``FunctionName`` of every function, one
 least-privilege role per function (stage-scoped ARNs taken from the stack's own resources), the
 four tables, log groups, ``VpcConfig`` (the VPC stack's exports, or an existing VPC's subnets),
-the Connect invoke permission, the AgentCore Gateway role, alarms, API throttling and outputs.
+the Connect invoke permission, the AgentCore Gateway role, the card-events bus and its
+publisher's stream mapping, alarms, API throttling and outputs.
 
 It is rendered per stage (``python -m infra.app_template --stage dev``) rather than kept as one
 static file with a ``Stage`` parameter: a package then cannot be deployed as another stage, and
@@ -13,8 +14,8 @@ replaces lists and scalars and merges dicts, so nothing here places an intrinsic
 already put one (``scripts/check_template.py`` proves it on the output).
 
 This module assembles the document and is its CLI; the parts are built in ``table_resources``
-(tables, throttle alarms), ``function_resources`` (per function) and ``invoker_resources``
-(the gateway role, the Connect permission).
+(tables, throttle alarms), ``function_resources`` (per function), ``invoker_resources``
+(the gateway role, the Connect permission) and ``publisher_resources`` (bus, failure queue).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from pathlib import Path
 from infra.cfn import Json, arn_of, ref, stage_settings
 from infra.function_resources import function_resources
 from infra.invoker_resources import connect_permission, gateway_role
-from infra.permissions import FUNCTIONS, TABLE_LOGICAL_IDS
+from infra.permissions import FUNCTIONS, TABLE_LOGICAL_IDS, by_chalice_name
+from infra.publisher_resources import BUS_ID, publisher_resources
 from infra.table_resources import table_resource, throttle_alarm
 
 PARAMETERS: Json = {
@@ -127,6 +129,7 @@ def outputs(stage: str) -> Json:
         if f.logical_id != "APIHandler"  # Chalice already outputs APIHandlerArn
     }
     result["GatewayRoleArn"] = {"Value": arn_of("GatewayRole")}
+    result["CardEventsBusArn"] = {"Value": arn_of(BUS_ID)}
     for logical_id in TABLE_LOGICAL_IDS.values():
         result[f"{logical_id}Name"] = {"Value": ref(logical_id)}
     result["Stage"] = {"Value": stage}
@@ -144,6 +147,7 @@ def render(stage: str) -> Json:
     resources["GatewayRole"] = gateway_role(stage)
     resources["ConnectInvokePermission"] = connect_permission()
     resources["RestAPI"] = rest_api(stage)
+    resources.update(publisher_resources(by_chalice_name("publish_card_events"), stage))
     return {
         "Description": f"BetterBank Card Operations app stack ({stage})",
         "Metadata": {"cfn-lint": CFN_LINT},

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import schema
-from infra.permissions import FUNCTIONS, Function
+from chalicelib.publishing.detail import bus_name
+from infra.permissions import FUNCTIONS, PUT_EVENTS_ACTION, STREAM_ACTIONS, Function
 
 APP_NAME = "betterbank-card-operations"
 STAGES = ("dev", "prod")
@@ -61,6 +62,8 @@ def quick_path_policy(function: Function, stage: str) -> dict[str, Any]:
                 "Resource": resource,
             }
         )
+    if function.publishes_card_events:
+        statements.extend(_publisher_statements(stage))
     if function.connect:
         for action, resource in CONNECT_QUICK_PATH:
             sid = action.split(":")[1]
@@ -68,6 +71,26 @@ def quick_path_policy(function: Function, stage: str) -> dict[str, Any]:
                 {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource}
             )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _publisher_statements(stage: str) -> list[dict[str, Any]]:
+    """The stage's card-events stream (any label) and its bus; the quick path has no failure
+    queue (``chalice deploy`` cannot configure an on-failure destination)."""
+    table = schema.table_name("card_events", stage)
+    return [
+        {
+            "Sid": "ReadCardEventsStream",
+            "Effect": "Allow",
+            "Action": list(STREAM_ACTIONS),
+            "Resource": f"arn:aws:dynamodb:*:*:table/{table}/stream/*",
+        },
+        {
+            "Sid": "PutCardEvents",
+            "Effect": "Allow",
+            "Action": PUT_EVENTS_ACTION,
+            "Resource": f"arn:aws:events:*:*:event-bus/{bus_name(stage)}",
+        },
+    ]
 
 
 def render_all() -> dict[str, str]:

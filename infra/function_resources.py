@@ -11,6 +11,12 @@ from chalicelib import schema
 from infra import permissions
 from infra.cfn import NO_VALUE, Json, alarm_actions, arn_of, ref, stage_settings, sub, tags
 from infra.permissions import TABLE_LOGICAL_IDS, Function
+from infra.publisher_resources import (
+    BUS_ID,
+    FAILURE_QUEUE_ID,
+    event_source_properties,
+    publisher_statements,
+)
 
 
 def _dynamodb_statements(function: Function) -> list[Json]:
@@ -62,17 +68,22 @@ def role_policy(function: Function) -> Json:
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": arn_of(f"{function.logical_id}LogGroup"),
-        },
-        {
-            "Sid": "VpcNetworkInterfaces",
-            "Effect": "Allow",
-            "Action": list(permissions.ENI_ACTIONS),
-            "Resource": "*",
-        },
-        *_dynamodb_statements(function),
+        }
     ]
+    if function.in_vpc:
+        statements.append(
+            {
+                "Sid": "VpcNetworkInterfaces",
+                "Effect": "Allow",
+                "Action": list(permissions.ENI_ACTIONS),
+                "Resource": "*",
+            }
+        )
+    statements.extend(_dynamodb_statements(function))
     if function.connect:
         statements.extend(_connect_statements())
+    if function.publishes_card_events:
+        statements.extend(publisher_statements())
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -112,6 +123,33 @@ FUNCTION_SKIPS: list[Json] = [
 ]
 
 
+#: The publisher is invoked by Lambda's stream poller, not by a caller.
+PUBLISHER_SKIPS: list[Json] = [
+    {
+        "id": "CKV_AWS_116",
+        "comment": "No DLQ: a DLQ only receives failed asynchronous invocations; the stream "
+        "mapping's on-failure destination (an SQS queue with an alarm) gets what fails.",
+    },
+    {
+        "id": "CKV_AWS_117",
+        "comment": "Outside the VPC on purpose: it reads no table (Lambda's poller reads the "
+        "stream) and calls only EventBridge, which has no gateway endpoint; in the VPC it "
+        "would need the NAT and the network-interface grants on Resource * for nothing.",
+    },
+    {
+        "id": "CKV_AWS_173",
+        "comment": "The environment holds table and bus names and log settings only, no "
+        "secrets; Lambda encrypts it at rest with the AWS managed key.",
+    },
+    {
+        "id": "CKV_AWS_115",
+        "comment": "Concurrency is bounded by the stream itself: one invocation per shard at a "
+        "time (ParallelizationFactor 1, which per-card order needs); a reservation would only "
+        "add throttles.",
+    },
+]
+
+
 ROLE_ENI_SKIP: Json = {
     "id": "CKV_AWS_111",
     "comment": "The only writes on Resource * are the six EC2 network-interface actions Lambda "
@@ -124,14 +162,19 @@ def function_resources(function: Function, stage: str) -> dict[str, Json]:
     """What the merge adds to one function: name, VPC, table refs, role, log group, alarm."""
     name = function.function_name(stage)
     env = {env: ref(TABLE_LOGICAL_IDS[logical]) for logical, (env, _) in schema.TABLES.items()}
+    properties: Json = {"FunctionName": name, "Environment": {"Variables": env}}
+    skips = FUNCTION_SKIPS
+    if function.in_vpc:
+        properties["VpcConfig"] = _vpc_config(stage)
+    if function.publishes_card_events:
+        env["CARD_EVENTS_BUS"] = ref(BUS_ID)
+        env["CARD_EVENTS_FAILURE_QUEUE_URL"] = ref(FAILURE_QUEUE_ID)
+        properties["Events"] = event_source_properties()
+        skips = PUBLISHER_SKIPS
     return {
         function.logical_id: {
-            "Properties": {
-                "FunctionName": name,
-                "VpcConfig": _vpc_config(stage),
-                "Environment": {"Variables": env},
-            },
-            "Metadata": {"checkov": {"skip": FUNCTION_SKIPS}},
+            "Properties": properties,
+            "Metadata": {"checkov": {"skip": skips}},
         },
         function.role_logical_id: {
             "Properties": {
@@ -142,7 +185,7 @@ def function_resources(function: Function, stage: str) -> dict[str, Json]:
                 ],
                 "Tags": tags(stage),
             },
-            "Metadata": {"checkov": {"skip": [ROLE_ENI_SKIP]}},
+            "Metadata": {"checkov": {"skip": [ROLE_ENI_SKIP] if function.in_vpc else []}},
         },
         f"{function.logical_id}LogGroup": {
             "Type": "AWS::Logs::LogGroup",

@@ -10,6 +10,10 @@ keyed no-op, a ``ConditionCheck`` on the card and the ``Put`` of its record). Tr
 authorised by their per-item actions (``GetItem``, ``ConditionCheckItem``, ``PutItem``), so
 neither has an action of its own.
 Nothing calls ``UpdateItem``, ``DeleteItem`` or ``Scan``, so nobody is granted them.
+
+The card-events publisher touches no table: Lambda reads the card-events stream for it (the
+``STREAM_ACTIONS``, on that stream only) and it puts events on the stage's bus
+(``events:PutEvents``, on that bus only).
 """
 
 from __future__ import annotations
@@ -45,7 +49,19 @@ class Function:
     role_base_name: str  #: IAM role name without the ``-STAGE`` suffix
     grants: tuple[Grant, ...]
     connect: bool = False  #: also DescribeContact and UpdateSessionData (the Connect Lambda)
+    #: reads the card-events stream and puts events on the bus; runs outside the VPC
+    publishes_card_events: bool = False
     mcp_tool: str | None = field(default=None)  #: gateway target name for MCP tools
+
+    @property
+    def in_vpc(self) -> bool:
+        """Whether the function runs in the private subnets: every one that reads the tables.
+
+        The publisher reads no table (Lambda's poller hands it the stream records) and calls
+        only EventBridge, which has no gateway endpoint: in the VPC it would need the NAT and
+        the network-interface grants for nothing.
+        """
+        return not self.publishes_card_events
 
     @property
     def role_logical_id(self) -> str:
@@ -136,6 +152,14 @@ FUNCTIONS: Final = (
         grants=CONNECT_GRANTS,
         connect=True,
     ),
+    Function(
+        chalice_name="publish_card_events",
+        logical_id="PublishCardEvents",
+        base_name="betterbank-card-events-publisher",
+        role_base_name="betterbank-card-events-publisher-role",
+        grants=(),
+        publishes_card_events=True,
+    ),
 )
 
 MCP_FUNCTIONS: Final = tuple(f for f in FUNCTIONS if f.mcp_tool is not None)
@@ -151,6 +175,17 @@ ENI_ACTIONS: Final = (
     "ec2:DescribeSubnets",
     "ec2:UnassignPrivateIpAddresses",
 )
+
+
+#: What Lambda's poller needs to read a DynamoDB stream for a function (AWS's example policy
+#: scopes all four to the stream; ListStreams has no resource type, so it grants nothing more).
+STREAM_ACTIONS: Final = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+PUT_EVENTS_ACTION: Final = "events:PutEvents"
 
 
 def by_chalice_name(name: str) -> Function:

@@ -26,6 +26,8 @@ def table_resource(logical: str, stage: str) -> Json:
     ttl = schema.TTL_ATTRIBUTES.get(logical)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
+    if logical in schema.STREAM_VIEW_TYPES:  # CloudFormation's form has no StreamEnabled
+        properties["StreamSpecification"] = {"StreamViewType": schema.STREAM_VIEW_TYPES[logical]}
     policy = "Retain" if stage_settings(stage)["retain"] else "Delete"
     return {
         "Type": "AWS::DynamoDB::Table",

@@ -2,7 +2,9 @@
 
 Deployed stages get their tables from CloudFormation; this script is for DynamoDB Local and
 for a quick ``chalice deploy`` stack. It is safe to rerun: an existing table is reported as
-``exists: NAME`` and left alone (its TTL setting is still checked).
+``exists: NAME`` and left alone (its TTL and stream settings are still checked). The card-events
+stream's ARN is printed last (``stream: ARN``): ``chalice deploy`` reads it from
+``CARD_EVENTS_STREAM_ARN``.
 
     python scripts/create_tables.py                      # stage local, http://localhost:8000
     python scripts/create_tables.py --stage dev          # AWS, tables betterbank-*-dev
@@ -18,7 +20,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chalicelib.schema import TTL_ATTRIBUTES, create_table_request, table_names
+from chalicelib.schema import (
+    STREAM_VIEW_TYPES,
+    TTL_ATTRIBUTES,
+    create_table_request,
+    table_names,
+)
 from scripts._common import (
     add_target_arguments,
     dynamodb_client,
@@ -60,6 +67,20 @@ def _ensure_ttl(client: Any, name: str, attribute: str, known_new: bool) -> None
     )
 
 
+def ensure_stream(client: Any, name: str, view_type: str) -> str:
+    """Turn the table's stream on if it is off (a table created before it had one); return
+    the stream's ARN (``chalice deploy`` needs it: ``CARD_EVENTS_STREAM_ARN``)."""
+    table = client.describe_table(TableName=name)["Table"]
+    spec = table.get("StreamSpecification") or {}
+    if not spec.get("StreamEnabled"):
+        spec = {"StreamEnabled": True, "StreamViewType": view_type}
+        table = client.update_table(TableName=name, StreamSpecification=spec)["TableDescription"]
+        _wait_active(client, name)
+    elif spec.get("StreamViewType") != view_type:
+        raise RuntimeError(f"{name} streams {spec.get('StreamViewType')}, not {view_type}")
+    return str(table["LatestStreamArn"])
+
+
 def create_tables(client: Any, names: dict[str, str]) -> dict[str, bool]:
     """Create every table in ``names`` (``{env var: table}``) that is missing; enable TTL.
 
@@ -80,6 +101,8 @@ def create_tables(client: Any, names: dict[str, str]) -> dict[str, bool]:
             _wait_active(client, name)
         if logical in TTL_ATTRIBUTES:
             _ensure_ttl(client, name, TTL_ATTRIBUTES[logical], known_new=created[name])
+        if logical in STREAM_VIEW_TYPES and not created[name]:
+            ensure_stream(client, name, STREAM_VIEW_TYPES[logical])
     return created
 
 
@@ -97,8 +120,13 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         client = dynamodb_client(endpoint, args.region)
-        for name, was_created in create_tables(client, table_names(args.stage)).items():
+        names = table_names(args.stage)
+        for name, was_created in create_tables(client, names).items():
             print(f"{'created' if was_created else 'exists'}: {name}")
+        for logical, name in logical_names(names).items():
+            if logical in STREAM_VIEW_TYPES:
+                arn = ensure_stream(client, name, STREAM_VIEW_TYPES[logical])
+                print(f"stream: {arn}")
         return 0
 
     return run_script(body, endpoint)

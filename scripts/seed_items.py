@@ -117,6 +117,8 @@ def event_items() -> list[dict[str, Any]]:
     return [
         {
             "card_id": card["card_id"],
+            "customer_id": card["customer_id"],
+            "last4": card["last4"],
             "version": 1,
             "type": "issued",
             "from_status": "none",

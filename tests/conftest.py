@@ -1,4 +1,5 @@
-"""Test-wide setup: no test can reach real AWS, markers by folder, DynamoDB Local fixtures.
+"""Test-wide setup: no test can reach real AWS, markers by folder, DynamoDB Local and moto
+EventBridge fixtures.
 
 Dummy credentials and a fixed region are set before any test module is imported, so a client
 that someone forgets to point at an emulator fails to authenticate instead of touching an
@@ -16,6 +17,10 @@ from tests.dynamodb_local_fixture import (  # noqa: F401 - fixtures are found by
     ddb_tables,
     dynamodb_admin,
     dynamodb_endpoint,
+)
+from tests.eventbridge_fixture import (  # noqa: F401 - fixtures are found by name
+    card_event_bus,
+    moto_endpoint,
 )
 
 SAFE_ENVIRONMENT = {

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from chalicelib import schema
-from chalicelib.settings import Settings
+from chalicelib.publishing.detail import bus_name
+from chalicelib.settings import STREAM_ARN_UNSET, Settings, deploy_stream_arn
 from infra import app_template, chalice_policies
-from infra.permissions import FUNCTIONS
+from infra.permissions import FUNCTIONS, by_chalice_name
 from scripts import check_template, package_bytecode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,29 @@ def test_every_function_has_its_own_policy_file(stage: str) -> None:
         assert (ROOT / ".chalice" / policy_file).is_file()
         files.add(policy_file)
     assert len(files) == len(FUNCTIONS)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_publisher_puts_events_on_its_stages_bus(stage: str) -> None:
+    publisher = CONFIG["stages"][stage]["lambda_functions"]["publish_card_events"]
+    assert publisher["environment_variables"]["CARD_EVENTS_BUS"] == bus_name(stage)
+
+
+def test_quick_path_publisher_reads_only_its_stream_and_puts_only_on_its_bus() -> None:
+    publisher = by_chalice_name("publish_card_events")
+    for stage in chalice_policies.STAGES:
+        policy = chalice_policies.quick_path_policy(publisher, stage)
+        resources = {s["Sid"]: s["Resource"] for s in policy["Statement"]}
+        table = schema.table_name("card_events", stage)
+        assert resources["ReadCardEventsStream"] == f"arn:aws:dynamodb:*:*:table/{table}/stream/*"
+        assert resources["PutCardEvents"].endswith(f":event-bus/{bus_name(stage)}")
+        assert not any(s["Sid"].startswith("DynamoDb") for s in policy["Statement"])
+
+
+def test_importing_app_wires_the_publisher_to_a_named_stream_only() -> None:
+    assert deploy_stream_arn({}) == STREAM_ARN_UNSET
+    arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/betterbank-card-events-dev/stream/x"
+    assert deploy_stream_arn({"CARD_EVENTS_STREAM_ARN": arn}) == arn
 
 
 @pytest.mark.parametrize("stage", ["local", "dev", "prod"])

@@ -18,7 +18,16 @@ import pytest
 
 from benchmarks.lambda_task import LambdaTask
 from chalicelib import schema
-from infra.permissions import ENI_ACTIONS, FUNCTIONS, MCP_FUNCTIONS, TABLE_LOGICAL_IDS
+from chalicelib.publishing import STREAM_BATCH_SIZE
+from infra import publisher_resources
+from infra.permissions import (
+    ENI_ACTIONS,
+    FUNCTIONS,
+    MCP_FUNCTIONS,
+    STREAM_ACTIONS,
+    TABLE_LOGICAL_IDS,
+    by_chalice_name,
+)
 from scripts import check_template
 from tests.dynamodb_local_fixture import DynamoDBTables
 from tests.infra.conftest import Package
@@ -124,17 +133,27 @@ def test_each_role_grants_exactly_what_its_function_calls(package: Package) -> N
         }
         granted: set[tuple[str, str, str | None]] = set()
         others: set[str] = set()
+        streams: set[tuple[str, str]] = set()
         for statement in _role_statements(resources, function.role_logical_id):
             for action in _as_list(statement["Action"]):
-                if not action.startswith("dynamodb:"):
+                if action in STREAM_ACTIONS:
+                    streams.add((action, json.dumps(statement["Resource"])))
+                elif not action.startswith("dynamodb:"):
                     others.add(action)
-                    continue
-                granted.add((action, *_table_of(statement["Resource"])))
+                else:
+                    granted.add((action, *_table_of(statement["Resource"])))
         assert granted == expected, function.chalice_name
-        allowed = {"logs:CreateLogStream", "logs:PutLogEvents", *ENI_ACTIONS}
+        allowed = {"logs:CreateLogStream", "logs:PutLogEvents"}
+        if function.in_vpc:
+            allowed |= set(ENI_ACTIONS)
         if function.connect:
             allowed |= {"connect:DescribeContact", "wisdom:UpdateSessionData"}
+        if function.publishes_card_events:
+            allowed |= {"events:PutEvents", "sqs:SendMessage"}
         assert others == allowed, function.chalice_name
+        stream = json.dumps(publisher_resources.stream_arn())
+        expected_streams = {(a, stream) for a in STREAM_ACTIONS}
+        assert streams == (expected_streams if function.publishes_card_events else set())
 
 
 def _table_of(resource: Any) -> tuple[str, str | None]:
@@ -193,8 +212,13 @@ def test_tables_match_the_schema_and_are_protected(package: Package) -> None:
         table = package.resources[logical_id]
         properties = table["Properties"]
         request = schema.create_table_request(logical, schema.table_name(logical, stage))
+        stream = request.pop("StreamSpecification", None)
         for key, value in request.items():
             assert properties[key] == value, (logical, key)
+        if stream:  # CloudFormation spells it without StreamEnabled
+            assert properties["StreamSpecification"] == {"StreamViewType": stream["StreamViewType"]}
+        else:
+            assert "StreamSpecification" not in properties
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
         assert properties["PointInTimeRecoverySpecification"] == {
             "PointInTimeRecoveryEnabled": True
@@ -214,6 +238,10 @@ def test_functions_run_in_the_vpc_against_the_stacks_tables(package: Package) ->
     stage = package.stage
     for function in FUNCTIONS:
         properties = package.resources[function.logical_id]["Properties"]
+        if not function.in_vpc:
+            assert "VpcConfig" not in properties
+            assert properties["Timeout"] == 60
+            continue
         condition, existing, vpc = properties["VpcConfig"]["Fn::If"]
         assert condition == "UsesExistingVpc"
         assert existing == {
@@ -355,3 +383,70 @@ def test_the_packaged_code_locks_a_card_from_a_read_only_directory_on_its_byteco
     assert result["outside"] == []
     assert ddb_tables.card("CARD001")["status"] == {"S": "locked"}
     assert sorted(p.relative_to(task.task) for p in task.task.rglob("*")) == files_before
+
+
+def test_publisher_reads_the_events_stream_with_partial_batch_failures(package: Package) -> None:
+    function = package.resources["PublishCardEvents"]["Properties"]
+    assert function["FunctionName"] == f"betterbank-card-events-publisher-{package.stage}"
+    assert function["Handler"] == "app.publish_card_events"
+    variables = function["Environment"]["Variables"]
+    assert variables["CARD_EVENTS_BUS"] == {"Ref": "CardEventsBus"}
+    assert variables["CARD_EVENTS_FAILURE_QUEUE_URL"] == {"Ref": "CardEventsPublisherFailures"}
+    (source,) = function["Events"].values()
+    assert source["Type"] == "DynamoDB"
+    mapping = source["Properties"]
+    assert mapping["Stream"] == {"Fn::GetAtt": ["CardEventsTable", "StreamArn"]}
+    assert mapping["BatchSize"] == STREAM_BATCH_SIZE
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["MaximumRetryAttempts"] == publisher_resources.MAXIMUM_RETRY_ATTEMPTS
+    assert mapping["MaximumRecordAgeInSeconds"] == publisher_resources.MAXIMUM_RECORD_AGE_SECONDS
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["ParallelizationFactor"] == 1
+    assert mapping["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["CardEventsPublisherFailures", "Arn"]}}
+    }
+    (only,) = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"]) == {"eventName": ["INSERT"]}
+    table = package.resources["CardEventsTable"]["Properties"]
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert "arn:aws:dynamodb:us-east-1:000000000000" not in json.dumps(package.template)
+
+
+def test_publisher_bus_failure_queue_and_alarms(package: Package) -> None:
+    resources = package.resources
+    stage = package.stage
+    bus = resources["CardEventsBus"]
+    assert (bus["Type"], bus["Properties"]["Name"]) == (
+        "AWS::Events::EventBus",
+        f"betterbank-cards-{stage}",
+    )
+    queue = resources["CardEventsPublisherFailures"]["Properties"]
+    assert queue["QueueName"] == f"betterbank-card-events-publisher-{stage}-failures"
+    assert queue["SqsManagedSseEnabled"] is True
+    failures = resources["CardEventsPublisherFailuresAlarm"]["Properties"]
+    assert (failures["Namespace"], failures["MetricName"], failures["Threshold"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        0,
+    )
+    age = resources["PublishCardEventsIteratorAgeAlarm"]["Properties"]
+    assert (age["MetricName"], age["Statistic"]) == ("IteratorAge", "Maximum")
+    assert age["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "PublishCardEvents"}}]
+    for alarm in (failures, age):
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert "AlarmActions" in alarm
+    assert "CardEventsBusArn" in package.template["Outputs"]
+
+
+def test_publisher_role_names_this_bus_stream_and_queue_only(package: Package) -> None:
+    publisher = by_chalice_name("publish_card_events")
+    statements = _role_statements(package.resources, publisher.role_logical_id)
+    resources = {
+        action: statement["Resource"]
+        for statement in statements
+        for action in _as_list(statement["Action"])
+    }
+    assert resources["events:PutEvents"] == {"Fn::GetAtt": ["CardEventsBus", "Arn"]}
+    assert resources["sqs:SendMessage"] == {"Fn::GetAtt": ["CardEventsPublisherFailures", "Arn"]}
+    assert "*" not in json.dumps([s["Resource"] for s in statements])

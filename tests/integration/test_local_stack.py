@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX, table_names
+from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX, create_table_request, table_names
 from scripts import (
     create_tables,
     delete_tables,
@@ -62,13 +62,23 @@ def test_create_tables_script_creates_keys_indexes_and_ttl(
         text=True,
         check=False,
     )
-    # THEN all four tables exist, with their keys, indexes and TTL
+    # THEN all four tables exist, with their keys, indexes, TTL and the card-events stream
     assert result.returncode == 0, result.stderr
     names = table_names(stage)
-    assert result.stdout.splitlines() == [f"created: {name}" for name in names.values()]
+    *created, stream = result.stdout.splitlines()
+    assert created == [f"created: {name}" for name in names.values()]
     described = {
         env: dynamodb_admin.describe_table(TableName=name)["Table"] for env, name in names.items()
     }
+    events_table = described["CARD_EVENTS_TABLE"]
+    assert events_table["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_IMAGE",
+    }
+    assert stream == f"stream: {events_table['LatestStreamArn']}"
+    assert all(
+        "StreamSpecification" not in t for e, t in described.items() if e != "CARD_EVENTS_TABLE"
+    )
     assert {t["TableStatus"] for t in described.values()} == {"ACTIVE"}
     assert [k["AttributeName"] for k in described["CARD_EVENTS_TABLE"]["KeySchema"]] == [
         "card_id",
@@ -94,8 +104,25 @@ def test_create_tables_rerun_reports_exists(
 
     assert create_tables.main(args) == 0
 
-    out = capsys.readouterr().out
-    assert out.splitlines() == [f"exists: {name}" for name in table_names(stage).values()]
+    *existing, stream = capsys.readouterr().out.splitlines()
+    assert existing == [f"exists: {name}" for name in table_names(stage).values()]
+    assert stream.startswith("stream: arn:aws:dynamodb:")
+
+
+def test_create_tables_rerun_turns_on_the_stream_of_an_older_events_table(
+    dynamodb_endpoint: str, dynamodb_admin: Any, stage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a card-events table created before it had a stream
+    name = table_names(stage)["CARD_EVENTS_TABLE"]
+    request = create_table_request("card_events", name)
+    del request["StreamSpecification"]
+    dynamodb_admin.create_table(**request)
+
+    # WHEN the script runs again THEN the stream is on and its ARN printed
+    assert create_tables.main(["--stage", stage, "--endpoint", dynamodb_endpoint]) == 0
+    table = dynamodb_admin.describe_table(TableName=name)["Table"]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
+    assert capsys.readouterr().out.splitlines()[-1] == f"stream: {table['LatestStreamArn']}"
 
 
 def test_delete_tables_asks_then_deletes_and_reports_missing(
