@@ -78,10 +78,12 @@ def test_a_representative_run_leaks_nothing(
         args = {"customer_id": mine.customer_id, "card_id": mine.card_ids[0]}
         for operation, extra in [
             ("lock", {"reason": "suspected_fraud"}),
-            ("unlock", {}),
-            ("request_new", {"reason": "damaged"}),
-            ("list", {}),
+            ("unlock", {}),  # refused outside the back office (UNLOCK_NOT_PERMITTED)
+            ("request_new", {"reason": "damaged"}),  # the same (FRAUD_HOLD)
         ]:
+            texts.append(channels.send(channel, operation, {**args, **extra}).raw)
+        texts.append(channels.send("rest", "unlock", args).raw)  # the back office lifts it
+        for operation, extra in [("request_new", {"reason": "damaged"}), ("list", {})]:
             texts.append(channels.send(channel, operation, {**args, **extra}).raw)
         replaced = world.card(mine.card_ids[0])
         assert replaced is not None
