@@ -240,8 +240,11 @@ def test_functions_keep_their_names_roles_and_vpc_choice(stack: Stack) -> None:
         role = stack.resources[function.role_logical_id]
         assert role["Type"] == "AWS::IAM::Role"
         assert role["Properties"]["RoleName"] == function.role_name(stack.stage)
-        condition, _, _ = properties["VpcConfig"]["Fn::If"]
-        assert condition == "UsesExistingVpc"
+        if function.in_vpc:
+            condition, _, _ = properties["VpcConfig"]["Fn::If"]
+            assert condition == "UsesExistingVpc"
+        else:  # the card-events publisher reads no table and calls only EventBridge
+            assert "VpcConfig" not in properties
 
 
 def test_the_connect_permission_survives_the_transform(stack: Stack) -> None:
@@ -272,7 +275,11 @@ def test_the_gateway_role_survives_the_transform(stack: Stack) -> None:
 
 def test_the_alarms_survive_the_transform(stack: Stack) -> None:
     alarms = {k: r for k, r in stack.resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert len(alarms) == len(FUNCTIONS) + len(TABLE_LOGICAL_IDS)
+    # one Errors alarm per function, one throttle alarm per table, and the publisher's two:
+    # records parked in its failure queue, and its stream falling behind
+    publisher = ("CardEventsPublisherFailuresAlarm", "PublishCardEventsIteratorAgeAlarm")
+    assert len(alarms) == len(FUNCTIONS) + len(TABLE_LOGICAL_IDS) + len(publisher)
+    assert all(name in alarms for name in publisher)
     for function in FUNCTIONS:
         dimensions = alarms[f"{function.logical_id}ErrorsAlarm"]["Properties"]["Dimensions"]
         assert dimensions == [{"Name": "FunctionName", "Value": {"Ref": function.logical_id}}]
