@@ -5,6 +5,7 @@ every entry point, with what is stored read back raw: each test replays one hole
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,11 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.commands import Caller, WriteCommand
+from chalicelib.runtime import dynamodb_client
+from chalicelib.service import CardService
+from chalicelib.settings import get_settings
+from chalicelib.store import IDEMPOTENCY_TTL_SECONDS, CardStore
 from tests.reliability.channels import CHANNELS, Channels
 from tests.reliability.hostile import stored_text
 from tests.reliability.test_card_safety import ref
@@ -44,3 +50,32 @@ def test_a_card_number_written_with_key_separators_is_not_a_key(
     for separator in ".:_":
         stored = stored.replace(separator, "")
     assert "4111111111111111" not in stored
+
+
+def test_a_key_past_its_24_hours_is_a_new_request(world: World, ddb_tables: Any) -> None:
+    # DynamoDB deletes an expired item only eventually (typically within days), and until then
+    # reads still return it: a key past its 24 hours must not replay or refuse.
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    service = CardService(CardStore(dynamodb_client(), get_settings()), clock=lambda: now[0])
+    seeded = world.seed_customer(["active"])
+    customer, card = seeded.customer_id, seeded.card_ids[0]
+    caller = Caller(channel="api", actor="tester", request_id="r1")
+
+    def lock(reason: str) -> dict[str, Any]:
+        command = WriteCommand("lock", customer, card, {"reason": reason}, "K-day")
+        return service.lock_card(command, caller)
+
+    # GIVEN a keyed lock, then an unlock
+    assert lock("misplaced")["changed"] is True
+    unlock = WriteCommand("unlock", customer, card, {})
+    assert service.unlock_card(unlock, caller)["changed"] is True
+    # WHEN the key comes back a day and a second later, with the same request and with another
+    now[0] += timedelta(seconds=IDEMPOTENCY_TTL_SECONDS + 1)
+    again = lock("misplaced")
+    # THEN it is a new request: applied, not replayed
+    assert (again["changed"], again.get("replayed")) == (True, None)
+    assert world.card(card)["status"] == "locked"  # type: ignore[index]
+    assert service.unlock_card(unlock, caller)["changed"] is True
+    now[0] += timedelta(seconds=IDEMPOTENCY_TTL_SECONDS + 1)
+    other = lock("customer_request")
+    assert (other["changed"], other.get("replayed")) == (True, None)
