@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-#: Digits, possibly in groups joined by one space or dash, as card numbers are written.
-_DIGIT_RUN = re.compile(r"[0-9]+(?:[ -][0-9]+)*")
-_GROUP_SEPARATOR = re.compile(r"[ -]")
+#: Digits, possibly in groups joined by one separator: a space or dash as card numbers are
+#: printed, or a dot, underscore or colon (an idempotency key allows those, not spaces).
+_DIGIT_RUN = re.compile(r"[0-9]+(?:[ ._:-][0-9]+)*")
+_GROUP_SEPARATOR = re.compile(r"[ ._:-]")
 _PAN_LENGTHS = range(13, 20)
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: How issuers print card numbers: 4-4-4-4 (a last group of 1-3 for 13-15 or 17-19 digits),
@@ -41,7 +42,8 @@ def _printed_layout(groups: list[str]) -> bool:
 def contains_card_number(text: str) -> bool:
     """Whether ``text`` holds a payment card number: 13-19 digits that pass the Luhn check,
     either in one unbroken run (``CARD4111111111111111``) or printed in the issuers' groups
-    with single spaces or dashes (``4111 1111 1111 1111``, ``3782-822463-10005``).
+    with single spaces, dashes, dots, underscores or colons (``4111 1111 1111 1111``,
+    ``3782-822463-10005``, ``4111.1111.1111.1111``).
 
     A UUID is never a card number: its digit groups can join across dashes
     (``…ab12-3456-4789-8123-45…``), so grouped runs inside one are not counted, and a UUID

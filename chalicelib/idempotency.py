@@ -25,11 +25,19 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
-    """A stored answer to a keyed request (a change or a no-op)."""
+    """A stored answer to a keyed request (a change or a no-op); ``expires_at`` (epoch
+    seconds) is set on a record read back."""
 
     key: str
     request_hash: str
     response: dict[str, Any]
+    expires_at: int | None = None
+
+    def expired(self, now_epoch: int) -> bool:
+        """Whether the record is past its lifetime: DynamoDB deletes expired items only
+        eventually (typically within days) and returns them until then, so a key past its
+        24 hours is treated as never used."""
+        return self.expires_at is not None and self.expires_at <= now_epoch
 
 
 def record_key(command: WriteCommand, caller: Caller) -> str | None:

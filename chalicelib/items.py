@@ -168,4 +168,5 @@ def idempotency_from_item(item: Item) -> IdempotencyRecord:
         key=item["idempotency_key"]["S"],
         request_hash=item["request_hash"]["S"],
         response=json.loads(item["response"]["S"]),
+        expires_at=int(item["expires_at"]["N"]) if "expires_at" in item else None,
     )

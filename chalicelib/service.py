@@ -158,7 +158,9 @@ class CardService:
         key = idempotency.record_key(command, caller)
         request_hash = idempotency.request_hash(command, caller)
         snap = self._store.load(command.customer_id, command.card_id, key)
-        if snap.idempotency is not None:
+        ctx = self._context(caller)
+        now_epoch = int(ctx.now.timestamp())
+        if snap.idempotency is not None and not snap.idempotency.expired(now_epoch):
             # A stored answer is card data: a customer who is no longer active gets none.
             if snap.customer is None or not snap.customer.is_active:
                 raise errors.AuthFailedError
@@ -168,7 +170,6 @@ class CardService:
         _, card = _authorize(snap, command.customer_id)
         if command.if_match is not None and card.version not in command.if_match:
             raise errors.PreconditionFailedError(details={"current_version": card.version})
-        ctx = self._context(caller)
         decision = decide(snap, ctx)
         response = dump(
             WriteResult,
@@ -179,7 +180,6 @@ class CardService:
             },
         )
         record = idempotency.IdempotencyRecord(key, request_hash, response) if key else None
-        now_epoch = int(ctx.now.timestamp())
         if decision.changed:
             self._store.commit(decision.writes, command.customer_id, now_epoch, record)
         elif record is not None:

@@ -245,6 +245,9 @@ class CardStore:
             "Put": {
                 "TableName": self._idempotency,
                 "Item": item,
-                "ConditionExpression": "attribute_not_exists(idempotency_key)",
+                # An expired record DynamoDB has not deleted yet may be replaced.
+                "ConditionExpression": "attribute_not_exists(idempotency_key) OR #e <= :now",
+                "ExpressionAttributeNames": {"#e": "expires_at"},
+                "ExpressionAttributeValues": {":now": {"N": str(now_epoch)}},
             }
         }

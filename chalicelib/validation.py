@@ -28,6 +28,11 @@ SECRET_FIELD_NAMES = frozenset(
 _NAMEABLE = re.compile(r"[A-Za-z_]{1,40}")
 
 
+#: Pydantic messages said in our own words: ``model_type`` names the model class
+#: ("... instance of LockCardArgs"), which an answer must never show.
+_ISSUE_OF_TYPE = {"json_invalid": "is not valid JSON", "model_type": "must be a JSON object"}
+
+
 def field_error(field: str, issue: str) -> dict[str, str]:
     """One entry of ``details.fields``."""
     return {"field": field, "issue": issue}
@@ -42,8 +47,7 @@ def field_errors(exc: PydanticValidationError, known: set[str]) -> list[dict[str
             result.append(unknown_field(loc[-1] if loc else ""))
             continue
         name = ".".join(loc) if loc and loc[0] in known else "body"
-        issue = "is not valid JSON" if error["type"] == "json_invalid" else error["msg"]
-        issue = issue.removeprefix("Value error, ")
+        issue = _ISSUE_OF_TYPE.get(error["type"], error["msg"]).removeprefix("Value error, ")
         result.append(field_error(name, issue))
     return result
 

@@ -1,8 +1,9 @@
 """Hypothesis strategies for what hostile or sloppy callers send, and the scan for card numbers.
 
-Card numbers are generated (Luhn-valid, 13-19 digits, bare or written with spaces or dashes,
-alone or inside ids and keys) and remembered, so a test can prove that none of them reached an
-answer, a log line or a stored item without trusting the product's own detector. JSON is nested
+Card numbers are generated (Luhn-valid, 13-19 digits, bare or written with spaces, dashes, dots,
+underscores or colons, alone or inside ids and keys) and remembered, so a test can prove that
+none of them reached an answer, a log line or a stored item without trusting the product's own
+detector. JSON is nested
 past any sane depth, bodies are base64-encoded (validly or not), and every field of an event can
 be missing or of the wrong type.
 """
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 #: The digits of every card number generated in this process (the items scan uses them all).
 GENERATED_PANS: set[str] = set()
-_SEPARATORS = re.compile(r"[ -]")
+_SEPARATORS = re.compile(r"[ ._:-]")
 
 
 def _with_check_digit(body: str) -> str:
@@ -50,13 +51,13 @@ card_numbers = st.builds(
     ),
     st.integers(13, 19),
     st.integers(10**11, 10**18),
-    st.sampled_from(["", "", " ", "-"]),
+    st.sampled_from(["", "", " ", "-", ".", "_", ":"]),
 )
 #: Card numbers alone and where a careless caller puts them: ids, keys, versions, request ids.
 pan_strings = st.one_of(
     card_numbers,
-    card_numbers.map(lambda pan: "CARD" + pan.replace(" ", "").replace("-", "")),
-    card_numbers.map(lambda pan: "CUST" + pan.replace(" ", "").replace("-", "")),
+    card_numbers.map(lambda pan: "CARD" + _SEPARATORS.sub("", pan)),
+    card_numbers.map(lambda pan: "CUST" + _SEPARATORS.sub("", pan)),
     st.tuples(st.sampled_from(["key-", "order:", "v", "req-"]), card_numbers).map("".join),
 )
 
@@ -107,7 +108,7 @@ def ill_typed(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 def pans_in(text: str) -> list[str]:
-    """The generated card numbers ``text`` contains (also with its spaces and dashes removed)."""
+    """The generated card numbers ``text`` contains (also with their separators removed)."""
     squeezed = _SEPARATORS.sub("", text)
     return [pan for pan in GENERATED_PANS if pan in text or pan in squeezed]
 

@@ -26,6 +26,9 @@ from chalicelib.validation import MAX_JSON_DEPTH, load_json
         "CARD4111111111111111",
         "4111-1111-1111-1111",
         "4111 1111 1111 1111",
+        "4111.1111.1111.1111",  # separators an idempotency key allows
+        "order:4111_1111_1111_1111",
+        "4111:1111:1111:1111",
         "order:5555555555554444:retry",
         "378282246310005",  # 15 digits (Amex test number)
         "6011111111111117",
