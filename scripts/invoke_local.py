@@ -143,7 +143,9 @@ def handler_of(name: str) -> Any:
 
     if name == "api_handler":
         return app.app
-    return {f.name: f for f in app.app.pure_lambda_functions}[name]
+    handlers = {f.name: f for f in app.app.pure_lambda_functions}
+    handlers.update({s.name: getattr(app, s.name) for s in app.app.event_sources})
+    return handlers[name]
 
 
 def lambda_context(function: Function, config: Any, region: str, client_context: str) -> Any:

@@ -8,12 +8,14 @@ Two parts:
   without an endpoint, a credential provider, a new dependency) can reach AWS, whatever the
   environment says. A refused attempt raises ``ConnectionRefusedError`` where the socket call
   was, which the SDK reports as a connection error, and is recorded for the output.
-- ``StandIn`` answers, on 127.0.0.1, the two calls the Connect Lambda makes besides DynamoDB:
-  ``connect:DescribeContact`` (a contact with a Q in Connect session) and
-  ``qconnect:UpdateSessionData`` (accepted and echoed, as the service does). It speaks the
-  services' REST-JSON wire format, so the real SDK signs, sends and parses each call. It is not
-  Amazon Connect: it knows no instances, contacts or assistants, accepts any ids, and never
-  answers ``ResourceNotFoundException`` or throttles (the fault tests cover those paths).
+- ``StandIn`` answers, on 127.0.0.1, the calls our functions make besides DynamoDB:
+  ``connect:DescribeContact`` (a contact with a Q in Connect session),
+  ``qconnect:UpdateSessionData`` (accepted and echoed, as the service does) and the card-events
+  publisher's ``events:PutEvents`` (every entry accepted). It speaks the services' own wire
+  formats, so the real SDK signs, sends and parses each call. It is not Amazon Connect or
+  EventBridge: it knows no instances, contacts, assistants or buses, accepts any ids, and never
+  answers ``ResourceNotFoundException``, a failed entry or a throttle (the fault tests cover
+  those paths).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+#: The ``X-Amz-Target`` of EventBridge's ``PutEvents`` (its JSON protocol names the operation).
+PUT_EVENTS = "AWSEvents.PutEvents"
 
 LOCAL_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
 #: What the stand-in's DescribeContact says about where the session lives.
@@ -124,6 +129,8 @@ class StandIn:
             reply = self.describe_contact(described["instance"], described["contact"])
         elif request.command == "PATCH" and updated:
             reply = self.update_session_data(updated["assistant"], updated["session"], body)
+        elif request.command == "POST" and request.headers.get("X-Amz-Target") == PUT_EVENTS:
+            reply = self.put_events(body)
         else:
             self.notes.append(f"stand-in: refused {request.command} {path} (not a call it knows)")
             status, reply = 400, {"message": "The local stand-in does not know this call."}
@@ -145,6 +152,17 @@ class StandIn:
             f"stand-in for Amazon Connect: DescribeContact {contact_id} -> session {session}"
         )
         return {"Contact": {"Id": contact_id, "WisdomInfo": {"SessionArn": arn}}}
+
+    def put_events(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Accept every entry, as ``PutEvents`` answers when nothing fails."""
+        entries = body.get("Entries") or []
+        for entry in entries:
+            detail = json.loads(entry.get("Detail") or "{}")
+            self.notes.append(
+                f"stand-in for Amazon EventBridge: PutEvents {entry.get('DetailType')} "
+                f"{detail.get('event_id')} on {entry.get('EventBusName')}"
+            )
+        return {"FailedEntryCount": 0, "Entries": [{"EventId": str(uuid.uuid4())} for _ in entries]}
 
     def update_session_data(
         self, assistant_id: str, session_id: str, body: dict[str, Any]
