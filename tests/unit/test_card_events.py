@@ -242,3 +242,14 @@ def test_the_detail_takes_only_its_own_fields_from_an_item_and_refuses_others() 
     # AND the model itself refuses a field it does not define
     with pytest.raises(ValueError, match="phone"):
         CardEventDetail.model_validate({**detail, "phone": "+15555550100"})
+
+
+def test_an_image_nested_past_any_real_depth_fails_the_batch_without_raising() -> None:
+    # GIVEN a record whose image nests maps deeper than Python's recursion limit
+    nested: dict[str, Any] = {"S": "x"}
+    for _ in range(5000):
+        nested = {"M": {"a": nested}}
+    record = stream_record(event_values("CARD001", 1), 1)
+    record["dynamodb"]["NewImage"]["extra"] = nested
+    # THEN the handler answers (the whole batch is retried) instead of raising
+    assert _publish(stream_event(record), RecordingEventBridge()) == [UNREADABLE]
