@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain import Channel
 from chalicelib.models import CARD_ID_PATTERN, CUSTOMER_ID_PATTERN, CardStatus
@@ -99,6 +99,13 @@ class CardEventDetail(BaseModel):
         examples=["2026-12-01T09:30:00.000Z"],
     )
     last4: str = Field(pattern=r"^[0-9]{4}$", description="Last four digits of the card number.")
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _a_real_instant(cls, value: str) -> str:
+        """The pattern admits 2026-02-30; the ``Time`` of the entry needs a real date."""
+        datetime.fromisoformat(value)  # ValueError: pydantic's ValidationError
+        return value
 
     @classmethod
     def from_event_item(cls, values: dict[str, Any]) -> CardEventDetail:

@@ -253,3 +253,20 @@ def test_an_image_nested_past_any_real_depth_fails_the_batch_without_raising() -
     record["dynamodb"]["NewImage"]["extra"] = nested
     # THEN the handler answers (the whole batch is retried) instead of raising
     assert _publish(stream_event(record), RecordingEventBridge()) == [UNREADABLE]
+
+
+def test_an_impossible_date_is_parked_and_the_cards_behind_it_are_published() -> None:
+    # GIVEN an event item whose occurred_at fits the pattern but is no date (30 February)
+    bad = event_values("CARD002", 2)
+    bad["occurred_at"] = "2026-02-30T10:00:00.000Z"
+    event = stream_event(
+        stream_record(event_values("CARD001", 1), 1),
+        stream_record(bad, 2),
+        stream_record(event_values("CARD003", 1), 3),
+    )
+    parked: list[StreamRecord] = []
+    fake = RecordingEventBridge()
+    # THEN it is parked like any item that is not a card event, and the shard moves on
+    assert _publish(event, fake, park=lambda r: parked.append(r) is None) == []
+    assert [r.key for r in parked] == ["CARD002:2"]
+    assert fake.sent() == ["CARD001:1", "CARD003:1"]
