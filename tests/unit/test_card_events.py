@@ -270,3 +270,42 @@ def test_an_impossible_date_is_parked_and_the_cards_behind_it_are_published() ->
     assert _publish(event, fake, park=lambda r: parked.append(r) is None) == []
     assert [r.key for r in parked] == ["CARD002:2"]
     assert fake.sent() == ["CARD001:1", "CARD003:1"]
+
+
+SSO_ADMIN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123/jane.doe@bank.example"
+
+
+@pytest.mark.parametrize(
+    ("actor", "published"),
+    [
+        (SSO_ADMIN, "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123"),
+        ("jane.doe@bank.example", "api"),
+        ("arn:aws:iam::123456789012:user/4111111111111111", "api"),
+    ],
+)
+def test_an_actor_never_carries_an_email_or_a_card_number(actor: str, published: str) -> None:
+    values = event_values("CARD001", 2)
+    values["actor"] = actor
+    fake = RecordingEventBridge()
+    assert _publish(stream_event(stream_record(values, 1)), fake) == []
+    ((entry,),) = fake.calls
+    assert json.loads(entry["Detail"])["actor"] == published
+    assert "@" not in entry["Detail"]
+    assert "4111111111111111" not in entry["Detail"]
+
+
+def test_a_free_text_reason_is_never_published() -> None:
+    # GIVEN an item whose reason is free text with a phone and a card number (not the app's)
+    values = event_values("CARD001", 2)
+    values["reason"] = "call +44 7700 900123, card 4111111111111111"
+    fake = RecordingEventBridge()
+    parked: list[StreamRecord] = []
+    # THEN it is parked, not sent
+    assert (
+        _publish(
+            stream_event(stream_record(values, 1)), fake, park=lambda r: parked.append(r) is None
+        )
+        == []
+    )
+    assert fake.calls == []
+    assert [r.key for r in parked] == ["CARD001:2"]
