@@ -309,3 +309,21 @@ def test_a_free_text_reason_is_never_published() -> None:
     )
     assert fake.calls == []
     assert [r.key for r in parked] == ["CARD001:2"]
+
+
+class AnswersWithoutEventIds:
+    """A PutEvents answer whose entries say neither EventId nor ErrorCode."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls += 1
+        return {"FailedEntryCount": len(Entries), "Entries": [{} for _ in Entries]}
+
+
+def test_an_entry_answered_without_an_event_id_is_not_counted_as_published() -> None:
+    event = _batch([("CARD001", 1), ("CARD002", 1)])
+    fake = AnswersWithoutEventIds()
+    assert _publish(event, fake) == sequence_numbers(event)
+    assert fake.calls == 3  # retried like any failed entry
