@@ -143,7 +143,10 @@ def handler_of(name: str) -> Any:
 
     if name == "api_handler":
         return app.app
-    return {f.name: f for f in app.app.pure_lambda_functions}[name]
+    handlers = {f.name: f for f in app.app.pure_lambda_functions}
+    for source in app.app.event_sources:  # the stream publisher: ``app.<function>``
+        handlers[source.name] = getattr(app, source.handler_string.split(".", 1)[1])
+    return handlers[name]
 
 
 def lambda_context(function: Function, config: Any, region: str, client_context: str) -> Any:

@@ -10,9 +10,10 @@ Two parts:
   was, which the SDK reports as a connection error, and is recorded for the output.
 - ``StandIn`` answers, on 127.0.0.1, the two calls the Connect Lambda makes besides DynamoDB:
   ``connect:DescribeContact`` (a contact with a Q in Connect session) and
-  ``qconnect:UpdateSessionData`` (accepted and echoed, as the service does). It speaks the
-  services' REST-JSON wire format, so the real SDK signs, sends and parses each call. It is not
-  Amazon Connect: it knows no instances, contacts or assistants, accepts any ids, and never
+  ``qconnect:UpdateSessionData`` (accepted and echoed, as the service does), and the stream
+  publisher's ``events:PutEvents`` (every entry accepted). It speaks the services' wire
+  formats, so the real SDK signs, sends and parses each call. It is not Amazon Connect or
+  EventBridge: it knows no instances, contacts, assistants or buses, accepts any ids, and never
   answers ``ResourceNotFoundException`` or throttles (the fault tests cover those paths).
 """
 
@@ -122,6 +123,8 @@ class StandIn:
         status = 200
         if request.command == "GET" and described:
             reply = self.describe_contact(described["instance"], described["contact"])
+        elif request.headers.get("X-Amz-Target") == "AWSEvents.PutEvents":
+            reply = self.put_events(body)
         elif request.command == "PATCH" and updated:
             reply = self.update_session_data(updated["assistant"], updated["session"], body)
         else:
@@ -145,6 +148,17 @@ class StandIn:
             f"stand-in for Amazon Connect: DescribeContact {contact_id} -> session {session}"
         )
         return {"Contact": {"Id": contact_id, "WisdomInfo": {"SessionArn": arn}}}
+
+    def put_events(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Accept every entry, as EventBridge answers a bus that takes them all."""
+        entries = body.get("Entries") or []
+        sent = ", ".join(
+            f"{e.get('DetailType')} {json.loads(e.get('Detail') or '{}').get('event_id')}"
+            for e in entries
+        )
+        bus = entries[0].get("EventBusName") if entries else None
+        self.notes.append(f"stand-in for Amazon EventBridge: PutEvents on {bus}: {sent}")
+        return {"FailedEntryCount": 0, "Entries": [{"EventId": str(uuid.uuid4())} for _ in entries]}
 
     def update_session_data(
         self, assistant_id: str, session_id: str, body: dict[str, Any]
