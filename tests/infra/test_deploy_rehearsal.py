@@ -369,3 +369,23 @@ def test_the_command_check_can_fail(aws_cli_bin: Path) -> None:
         "aws cloudformation deploy --stack: no such option",
         "aws cloudformation deploy --s3-bu: no such option",
     ]
+
+
+def test_a_subnet_given_twice_is_named_not_called_missing(
+    deploy: Callable[..., Run], moto: MotoServer
+) -> None:
+    _bucket(moto)
+    vpc = make_vpc(moto, REGION)
+    (first, *_) = vpc.subnet_ids
+    run = deploy(
+        "--bucket",
+        BUCKET,
+        "--subnet-ids",
+        f"{first},{first}",
+        "--security-group-id",
+        vpc.security_group_id,
+    )
+    assert run.returncode == 1
+    assert f"--subnet-ids lists {first} more than once: give each subnet once" in run.output
+    assert "does not exist" not in run.output
+    assert list(objects(moto, BUCKET)) == []
