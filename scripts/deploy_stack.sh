@@ -58,6 +58,14 @@ if [[ -n "$subnet_ids" || -n "$security_group_id" ]]; then
 fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# A stage is deployable only once .chalice/config.json defines it (its policy file, its
+# settings): a typo (prdo) would otherwise pass the preflight, deploy a VPC stack for it and
+# only then fail inside chalice package.
+stages="$("${VENV:-$root/.venv}/bin/python" -c 'import json, sys
+print(" ".join(s for s in json.load(open(sys.argv[1]))["stages"] if s != "local"))' \
+    "$root/.chalice/config.json")" || die "cannot read the stages of .chalice/config.json"
+[[ " $stages " == *" $stage "* ]] \
+    || die "unknown stage '$stage': .chalice/config.json defines $stages (add a stage there, with its .chalice/policy-$stage.json, to deploy a new one)"
 vpc_stack="betterbank-vpc-$stage"
 app_stack="betterbank-card-operations-$stage"
 prefix="betterbank-card-operations/$stage"

@@ -389,3 +389,27 @@ def test_a_subnet_given_twice_is_named_not_called_missing(
     assert f"--subnet-ids lists {first} more than once: give each subnet once" in run.output
     assert "does not exist" not in run.output
     assert list(objects(moto, BUCKET)) == []
+
+
+def test_a_stage_with_a_typo_stops_before_anything_not_inside_chalice(
+    deploy: Callable[..., Run], moto: MotoServer, aws_cli_bin: Path, tmp_path: Path
+) -> None:
+    # GIVEN a valid-looking stage that .chalice/config.json does not define (prod, mistyped)
+    _bucket(moto)
+    vpc = make_vpc(moto, REGION)
+    env = {**cli_environment(moto, aws_cli_bin, tmp_path, REGION), "PACKAGE_OUT": str(tmp_path)}
+    args = ["--bucket", BUCKET, *_vpc_args(vpc)]
+    result = subprocess.run(
+        ["bash", str(SCRIPT), "prdo", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # THEN one line says so, before any AWS call, and nothing is created
+    assert result.returncode == 1
+    assert result.stderr.startswith("deploy: ERROR: unknown stage 'prdo': ")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert list(objects(moto, BUCKET)) == []
+    assert _stacks(moto) == {}
