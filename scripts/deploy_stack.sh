@@ -113,8 +113,13 @@ fi
 [[ -n "$region" ]] || die "no region: pass --region, or set AWS_REGION or 'aws configure set region'"
 export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
 
-account="$(aws sts get-caller-identity --query Account --output text 2>/dev/null)" \
-    || die "no usable AWS credentials (aws sts get-caller-identity failed): run 'aws configure', or 'aws sso login' (AWS CLI v2; with v1 configure the profile's keys), or set AWS_PROFILE"
+sts_error="$(mktemp)"
+trap 'rm -f "$sts_error"' EXIT
+if ! account="$(aws sts get-caller-identity --query Account --output text 2>"$sts_error")"; then
+    [[ "$(cat "$sts_error")" != *"profile ("*") could not be found"* ]] \
+        || die "AWS_PROFILE '${AWS_PROFILE:-}' names no profile in ~/.aws/config: set AWS_PROFILE to one of 'aws configure list-profiles' (AWS CLI v2), or unset it"
+    die "no usable AWS credentials (aws sts get-caller-identity failed): run 'aws configure', or 'aws sso login' (AWS CLI v2; with v1 configure the profile's keys), or set AWS_PROFILE"
+fi
 say "account $account, region $region, stage $stage"
 
 [[ -n "$bucket" ]] || die "no artifact bucket: pass --bucket NAME or set DEPLOY_BUCKET (an S3 bucket in $region)"

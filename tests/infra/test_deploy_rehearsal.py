@@ -413,3 +413,16 @@ def test_a_stage_with_a_typo_stops_before_anything_not_inside_chalice(
     assert "Traceback" not in result.stdout + result.stderr
     assert list(objects(moto, BUCKET)) == []
     assert _stacks(moto) == {}
+
+
+def test_a_profile_that_does_not_exist_is_named(
+    deploy: Callable[..., Run], moto: MotoServer
+) -> None:
+    _bucket(moto)
+    run = deploy("--bucket", BUCKET, AWS_PROFILE="prodd")
+    assert run.returncode == 1
+    assert run.output == (
+        "deploy: ERROR: AWS_PROFILE 'prodd' names no profile in ~/.aws/config: set AWS_PROFILE "
+        "to one of 'aws configure list-profiles' (AWS CLI v2), or unset it\n"
+    )
+    assert _stacks(moto) == {}
