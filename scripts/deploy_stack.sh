@@ -123,6 +123,8 @@ fi
 say "account $account, region $region, stage $stage"
 
 [[ -n "$bucket" ]] || die "no artifact bucket: pass --bucket NAME or set DEPLOY_BUCKET (an S3 bucket in $region)"
+[[ "$bucket" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] \
+    || die "'$bucket' is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit): pass the bucket's exact name"
 # One call tells whether the bucket exists, is ours to read, and where it is.
 if ! bucket_region="$(aws s3api get-bucket-location --bucket "$bucket" \
     --query LocationConstraint --output text 2>&1)"; then

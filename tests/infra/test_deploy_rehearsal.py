@@ -426,3 +426,13 @@ def test_a_profile_that_does_not_exist_is_named(
         "to one of 'aws configure list-profiles' (AWS CLI v2), or unset it\n"
     )
     assert _stacks(moto) == {}
+
+
+def test_a_bucket_name_s3_cannot_have_is_not_offered_to_aws_s3_mb(
+    deploy: Callable[..., Run], moto: MotoServer
+) -> None:
+    run = deploy("--bucket", "BetterBank_Artifacts")
+    assert run.returncode == 1
+    assert "'BetterBank_Artifacts' is not an S3 bucket name" in run.output
+    assert "aws s3 mb" not in run.output
+    assert _stacks(moto) == {}
