@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pydantic import ValidationError
 
-from chalicelib.clients import EVENTS_BUDGET, make_client
+from chalicelib.clients import EVENTS_BUDGET, is_local_endpoint, make_client
 from chalicelib.items import from_item
 from chalicelib.models import CARD_ID_PATTERN
 from chalicelib.publishing.detail import CardEventDetail, bus_name, detail_type
@@ -36,7 +36,6 @@ from chalicelib.schema import table_name
 from scripts._common import (
     add_target_arguments,
     dynamodb_client,
-    is_local,
     resolve_endpoint,
     resolve_region,
     run_script,
@@ -136,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     emulated_bus = os.environ.get("AWS_ENDPOINT_URL_EVENTBRIDGE") or os.environ.get(
         "AWS_ENDPOINT_URL"
     )
-    if is_local(endpoint) and not (args.dry_run or emulated_bus):
+    if is_local_endpoint(endpoint) and not (args.dry_run or emulated_bus):
         # Local tables but a real bus: the account's bus must not get a local card's events.
         print(
             "error: the tables are local but the bus would be AWS's: use --dry-run, or set "
