@@ -16,10 +16,11 @@ from typing import Any
 
 import boto3
 
+from chalicelib.clients import endpoint_credentials
 from chalicelib.items import to_item
 from chalicelib.publishing import STREAM_BATCH_SIZE
 from infra.publisher_resources import event_source_properties
-from tests.dynamodb_local_fixture import DUMMY_CREDENTIALS, REGION
+from tests.dynamodb_local_fixture import REGION
 
 OCCURRED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/betterbank-card-events-t/stream/x"
@@ -65,8 +66,7 @@ def lambda_batches(
     kwargs: dict[str, Any] = {
         "endpoint_url": endpoint,
         "region_name": REGION,
-        "aws_access_key_id": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        **endpoint_credentials(endpoint),  # the key the app signs with: the same database
     }
     session = boto3.session.Session()
     stream_arn = session.client("dynamodb", **kwargs).describe_table(TableName=table)["Table"][
