@@ -73,8 +73,11 @@ def _gateway(moto: MotoServer) -> str:
 def test_create_tables_creates_the_stages_tables_once(script: Script, moto: MotoServer) -> None:
     first = script("create_tables.py", "--stage", "dev")
     assert first.returncode == 0, first.stderr
-    assert sorted(line.split(": ")[1] for line in first.stdout.splitlines()) == DEV_TABLES
-    assert all(line.startswith("created: ") for line in first.stdout.splitlines())
+    *tables, stream = first.stdout.splitlines()  # the card-events stream, for chalice deploy
+    assert sorted(line.split(": ")[1] for line in tables) == DEV_TABLES
+    assert all(line.startswith("created: ") for line in tables)
+    assert stream.startswith("stream: arn:aws:dynamodb:eu-west-1:")
+    assert "table/betterbank-card-events-dev/stream/" in stream
     assert _tables(moto) == DEV_TABLES
     dynamodb = moto.client("dynamodb", REGION)
     for logical, attribute in TTL_ATTRIBUTES.items():
@@ -82,7 +85,8 @@ def test_create_tables_creates_the_stages_tables_once(script: Script, moto: Moto
         assert ttl["TimeToLiveDescription"]["AttributeName"] == attribute
     rerun = script("create_tables.py", "--stage", "dev")
     assert rerun.returncode == 0, rerun.stderr
-    assert all(line.startswith("exists: ") for line in rerun.stdout.splitlines())
+    assert all(line.startswith("exists: ") for line in rerun.stdout.splitlines()[:-1])
+    assert rerun.stdout.splitlines()[-1] == stream
 
 
 def test_seed_data_aws_seeds_the_demo_customers_repeatably(
