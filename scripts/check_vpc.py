@@ -164,6 +164,9 @@ def _invalid_ids(subnet_ids: str, group_id: str) -> str:
         return (
             f"--subnet-ids {subnet_ids!r}: give two or more subnet ids, comma-separated, no spaces"
         )
+    repeated = sorted({i for i in subnet_ids.split(",") if subnet_ids.split(",").count(i) > 1})
+    if repeated:
+        return f"--subnet-ids lists {', '.join(repeated)} more than once: give each subnet once"
     if not re.fullmatch(PARAMETERS["LambdaSecurityGroupId"]["AllowedPattern"], group_id):
         return f"--security-group-id {group_id!r} is not a security group id (sg-...)"
     return ""

@@ -58,6 +58,14 @@ if [[ -n "$subnet_ids" || -n "$security_group_id" ]]; then
 fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# A stage is deployable only once .chalice/config.json defines it (its policy file, its
+# settings): a typo (prdo) would otherwise pass the preflight, deploy a VPC stack for it and
+# only then fail inside chalice package.
+stages="$("${VENV:-$root/.venv}/bin/python" -c 'import json, sys
+print(" ".join(s for s in json.load(open(sys.argv[1]))["stages"] if s != "local"))' \
+    "$root/.chalice/config.json")" || die "cannot read the stages of .chalice/config.json"
+[[ " $stages " == *" $stage "* ]] \
+    || die "unknown stage '$stage': .chalice/config.json defines $stages (add a stage there, with its .chalice/policy-$stage.json, to deploy a new one)"
 vpc_stack="betterbank-vpc-$stage"
 app_stack="betterbank-card-operations-$stage"
 prefix="betterbank-card-operations/$stage"
@@ -105,11 +113,18 @@ fi
 [[ -n "$region" ]] || die "no region: pass --region, or set AWS_REGION or 'aws configure set region'"
 export AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
 
-account="$(aws sts get-caller-identity --query Account --output text 2>/dev/null)" \
-    || die "no usable AWS credentials (aws sts get-caller-identity failed): run 'aws configure', or 'aws sso login' (AWS CLI v2; with v1 configure the profile's keys), or set AWS_PROFILE"
+sts_error="$(mktemp)"
+trap 'rm -f "$sts_error"' EXIT
+if ! account="$(aws sts get-caller-identity --query Account --output text 2>"$sts_error")"; then
+    [[ "$(cat "$sts_error")" != *"profile ("*") could not be found"* ]] \
+        || die "AWS_PROFILE '${AWS_PROFILE:-}' names no profile in ~/.aws/config: set AWS_PROFILE to one of 'aws configure list-profiles' (AWS CLI v2), or unset it"
+    die "no usable AWS credentials (aws sts get-caller-identity failed): run 'aws configure', or 'aws sso login' (AWS CLI v2; with v1 configure the profile's keys), or set AWS_PROFILE"
+fi
 say "account $account, region $region, stage $stage"
 
 [[ -n "$bucket" ]] || die "no artifact bucket: pass --bucket NAME or set DEPLOY_BUCKET (an S3 bucket in $region)"
+[[ "$bucket" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] \
+    || die "'$bucket' is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit): pass the bucket's exact name"
 # One call tells whether the bucket exists, is ours to read, and where it is.
 if ! bucket_region="$(aws s3api get-bucket-location --bucket "$bucket" \
     --query LocationConstraint --output text 2>&1)"; then

@@ -16,8 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.card_numbers import contains_card_number
 from chalicelib.domain import Channel
 from chalicelib.models import CARD_ID_PATTERN, CUSTOMER_ID_PATTERN, CardStatus
 
@@ -84,7 +85,9 @@ class CardEventDetail(BaseModel):
     )
     to_status: CardStatus = Field(description="Status after the change.")
     reason: str | None = Field(
-        default=None, description="Why: the lock or replacement reason, replaced, or null."
+        default=None,
+        pattern=r"^[a-z][a-z_]{1,40}$",
+        description="Why: the lock or replacement reason, replaced, or null.",
     )
     channel: Channel = Field(
         description="Where the change was asked for: api (back office), mcp (AI agent), connect."
@@ -100,11 +103,27 @@ class CardEventDetail(BaseModel):
     )
     last4: str = Field(pattern=r"^[0-9]{4}$", description="Last four digits of the card number.")
 
+    @field_validator("occurred_at")
+    @classmethod
+    def _a_real_instant(cls, value: str) -> str:
+        """The pattern admits 2026-02-30; the ``Time`` of the entry needs a real date."""
+        datetime.fromisoformat(value)  # ValueError: pydantic's ValidationError
+        return value
+
+    @field_validator("actor")
+    @classmethod
+    def _no_personal_data(cls, value: str) -> str:
+        """An actor is an id: never an e-mail address (an SSO session name) or a card number."""
+        if "@" in value or contains_card_number(value):
+            raise ValueError("actor holds personal data")
+        return value
+
     @classmethod
     def from_event_item(cls, values: dict[str, Any]) -> CardEventDetail:
         """The detail of a stored event item (a plain mapping; raises ``ValidationError``)."""
         fields = {k: values.get(k) for k in cls.model_fields if k not in ("schema_version",)}
         fields["event_id"] = f"{values.get('card_id')}:{values.get('version')}"
+        fields["actor"] = _without_personal_data(fields["actor"], fields["channel"])
         return cls.model_validate({k: v for k, v in fields.items() if v is not None})
 
     def entry(self, bus: str) -> dict[str, Any]:
@@ -116,6 +135,18 @@ class CardEventDetail(BaseModel):
             "EventBusName": bus,
             "Time": datetime.fromisoformat(self.occurred_at),
         }
+
+
+def _without_personal_data(actor: Any, channel: Any) -> Any:
+    """The stored actor as published: an IAM principal whose session name is an e-mail address
+    (IAM Identity Center's) loses that part; one still holding personal data becomes its
+    channel, as an anonymous caller's actor is."""
+    if not isinstance(actor, str):
+        return actor
+    kept = "/".join(part for part in actor.split("/") if "@" not in part)
+    if kept and "@" not in kept and not contains_card_number(kept):
+        return kept
+    return channel
 
 
 def json_schema() -> dict[str, Any]:

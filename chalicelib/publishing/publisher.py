@@ -134,9 +134,9 @@ class CardEventPublisher:
                 return pending[0]
             failed = []
             for index, answer in zip(pending, answers, strict=True):
-                if answer.get("ErrorCode"):
-                    failed.append(index)
-                    outcome.causes.append(str(answer["ErrorCode"]))
+                if answer.get("ErrorCode") or not answer.get("EventId"):
+                    failed.append(index)  # only an EventId says EventBridge took the entry
+                    outcome.causes.append(str(answer.get("ErrorCode") or "NoEventId"))
                 else:
                     outcome.published.append(_detail(chunk[index]))
             pending = failed

@@ -77,7 +77,11 @@ def handle_stream_batch(
 
     ``publisher`` is for tests and the replay; the Lambda uses the process-wide one.
     """
-    records = stream_records(event)
+    try:
+        records = stream_records(event)
+    except Exception:  # e.g. an image nested past any real item's depth (RecursionError)
+        get_logger().warning("card events batch unreadable")
+        return batch_response([UNREADABLE])
     try:
         if publisher is None:
             from chalicelib.runtime import card_event_publisher

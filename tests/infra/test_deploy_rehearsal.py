@@ -369,3 +369,70 @@ def test_the_command_check_can_fail(aws_cli_bin: Path) -> None:
         "aws cloudformation deploy --stack: no such option",
         "aws cloudformation deploy --s3-bu: no such option",
     ]
+
+
+def test_a_subnet_given_twice_is_named_not_called_missing(
+    deploy: Callable[..., Run], moto: MotoServer
+) -> None:
+    _bucket(moto)
+    vpc = make_vpc(moto, REGION)
+    (first, *_) = vpc.subnet_ids
+    run = deploy(
+        "--bucket",
+        BUCKET,
+        "--subnet-ids",
+        f"{first},{first}",
+        "--security-group-id",
+        vpc.security_group_id,
+    )
+    assert run.returncode == 1
+    assert f"--subnet-ids lists {first} more than once: give each subnet once" in run.output
+    assert "does not exist" not in run.output
+    assert list(objects(moto, BUCKET)) == []
+
+
+def test_a_stage_with_a_typo_stops_before_anything_not_inside_chalice(
+    deploy: Callable[..., Run], moto: MotoServer, aws_cli_bin: Path, tmp_path: Path
+) -> None:
+    # GIVEN a valid-looking stage that .chalice/config.json does not define (prod, mistyped)
+    _bucket(moto)
+    vpc = make_vpc(moto, REGION)
+    env = {**cli_environment(moto, aws_cli_bin, tmp_path, REGION), "PACKAGE_OUT": str(tmp_path)}
+    args = ["--bucket", BUCKET, *_vpc_args(vpc)]
+    result = subprocess.run(
+        ["bash", str(SCRIPT), "prdo", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # THEN one line says so, before any AWS call, and nothing is created
+    assert result.returncode == 1
+    assert result.stderr.startswith("deploy: ERROR: unknown stage 'prdo': ")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert list(objects(moto, BUCKET)) == []
+    assert _stacks(moto) == {}
+
+
+def test_a_profile_that_does_not_exist_is_named(
+    deploy: Callable[..., Run], moto: MotoServer
+) -> None:
+    _bucket(moto)
+    run = deploy("--bucket", BUCKET, AWS_PROFILE="prodd")
+    assert run.returncode == 1
+    assert run.output == (
+        "deploy: ERROR: AWS_PROFILE 'prodd' names no profile in ~/.aws/config: set AWS_PROFILE "
+        "to one of 'aws configure list-profiles' (AWS CLI v2), or unset it\n"
+    )
+    assert _stacks(moto) == {}
+
+
+def test_a_bucket_name_s3_cannot_have_is_not_offered_to_aws_s3_mb(
+    deploy: Callable[..., Run], moto: MotoServer
+) -> None:
+    run = deploy("--bucket", "BetterBank_Artifacts")
+    assert run.returncode == 1
+    assert "'BetterBank_Artifacts' is not an S3 bucket name" in run.output
+    assert "aws s3 mb" not in run.output
+    assert _stacks(moto) == {}

@@ -90,3 +90,18 @@ def test_an_unknown_function_or_a_missing_event_is_a_usage_error(ddb_tables: Any
     missing = make_invoke(ddb_tables, "FUNCTION=mcp_lock_card", "EVENT=tests/events/nothing.json")
     assert missing.returncode != 0
     assert "cannot read the event tests/events/nothing.json" in missing.stderr
+
+
+def test_the_stream_publisher_runs_on_the_sample_batch(ddb_tables: Any) -> None:
+    # WHEN the publisher is invoked with the sample stream batch (an INSERT, a MODIFY, a REMOVE)
+    result = make_invoke(
+        ddb_tables,
+        "FUNCTION=publish_card_events",
+        "EVENT=tests/events/stream/card_events_batch.json",
+    )
+    # THEN its one event goes to the EventBridge stand-in and the whole batch is acknowledged
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "stand-in for Amazon EventBridge: PutEvents Card Locked CARD001:2 on betterbank-cards",
+        '{"batchItemFailures":[]}',
+    ]

@@ -242,3 +242,88 @@ def test_the_detail_takes_only_its_own_fields_from_an_item_and_refuses_others() 
     # AND the model itself refuses a field it does not define
     with pytest.raises(ValueError, match="phone"):
         CardEventDetail.model_validate({**detail, "phone": "+15555550100"})
+
+
+def test_an_image_nested_past_any_real_depth_fails_the_batch_without_raising() -> None:
+    # GIVEN a record whose image nests maps deeper than Python's recursion limit
+    nested: dict[str, Any] = {"S": "x"}
+    for _ in range(5000):
+        nested = {"M": {"a": nested}}
+    record = stream_record(event_values("CARD001", 1), 1)
+    record["dynamodb"]["NewImage"]["extra"] = nested
+    # THEN the handler answers (the whole batch is retried) instead of raising
+    assert _publish(stream_event(record), RecordingEventBridge()) == [UNREADABLE]
+
+
+def test_an_impossible_date_is_parked_and_the_cards_behind_it_are_published() -> None:
+    # GIVEN an event item whose occurred_at fits the pattern but is no date (30 February)
+    bad = event_values("CARD002", 2)
+    bad["occurred_at"] = "2026-02-30T10:00:00.000Z"
+    event = stream_event(
+        stream_record(event_values("CARD001", 1), 1),
+        stream_record(bad, 2),
+        stream_record(event_values("CARD003", 1), 3),
+    )
+    parked: list[StreamRecord] = []
+    fake = RecordingEventBridge()
+    # THEN it is parked like any item that is not a card event, and the shard moves on
+    assert _publish(event, fake, park=lambda r: parked.append(r) is None) == []
+    assert [r.key for r in parked] == ["CARD002:2"]
+    assert fake.sent() == ["CARD001:1", "CARD003:1"]
+
+
+SSO_ADMIN = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123/jane.doe@bank.example"
+
+
+@pytest.mark.parametrize(
+    ("actor", "published"),
+    [
+        (SSO_ADMIN, "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123"),
+        ("jane.doe@bank.example", "api"),
+        ("arn:aws:iam::123456789012:user/4111111111111111", "api"),
+    ],
+)
+def test_an_actor_never_carries_an_email_or_a_card_number(actor: str, published: str) -> None:
+    values = event_values("CARD001", 2)
+    values["actor"] = actor
+    fake = RecordingEventBridge()
+    assert _publish(stream_event(stream_record(values, 1)), fake) == []
+    ((entry,),) = fake.calls
+    assert json.loads(entry["Detail"])["actor"] == published
+    assert "@" not in entry["Detail"]
+    assert "4111111111111111" not in entry["Detail"]
+
+
+def test_a_free_text_reason_is_never_published() -> None:
+    # GIVEN an item whose reason is free text with a phone and a card number (not the app's)
+    values = event_values("CARD001", 2)
+    values["reason"] = "call +44 7700 900123, card 4111111111111111"
+    fake = RecordingEventBridge()
+    parked: list[StreamRecord] = []
+    # THEN it is parked, not sent
+    assert (
+        _publish(
+            stream_event(stream_record(values, 1)), fake, park=lambda r: parked.append(r) is None
+        )
+        == []
+    )
+    assert fake.calls == []
+    assert [r.key for r in parked] == ["CARD001:2"]
+
+
+class AnswersWithoutEventIds:
+    """A PutEvents answer whose entries say neither EventId nor ErrorCode."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls += 1
+        return {"FailedEntryCount": len(Entries), "Entries": [{} for _ in Entries]}
+
+
+def test_an_entry_answered_without_an_event_id_is_not_counted_as_published() -> None:
+    event = _batch([("CARD001", 1), ("CARD002", 1)])
+    fake = AnswersWithoutEventIds()
+    assert _publish(event, fake) == sequence_numbers(event)
+    assert fake.calls == 3  # retried like any failed entry
