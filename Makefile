@@ -21,7 +21,9 @@ STARTED := $(shell date +%s.%N | grep -x '[0-9.]*' || date +%s)
 # the scripts sign such requests with one fixed dummy key whatever credentials the shell has
 # (chalicelib/clients.py: endpoint_credentials), so no real AWS account is involved.
 LOCAL_ENDPOINT := $(or $(DYNAMODB_ENDPOINT),http://localhost:$(DYNAMODB_LOCAL_PORT))
-LOCAL_ENV := DYNAMODB_ENDPOINT=$(LOCAL_ENDPOINT) \
+# A profile in the shell is dropped too: botocore reads it even for a client given keys, and
+# one that names no profile (AWS_PROFILE=prod on a laptop without it) would fail every call.
+LOCAL_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE DYNAMODB_ENDPOINT=$(LOCAL_ENDPOINT) \
 	AWS_DEFAULT_REGION=$(or $(AWS_DEFAULT_REGION),us-east-1) AWS_EC2_METADATA_DISABLED=true
 
 .PHONY: help venv install install-serve dev serve invoke dev-stop dev-reset tables seed \
@@ -89,7 +91,7 @@ dev: ## serve the seeded API on http://127.0.0.1:8080 (DEV_PORT) (DynamoDB Local
 # every write would drop the requests that follow it. Restart `make serve` after editing code.
 serve: install-serve ## serve the API only (DynamoDB Local and tables already there), no autoreload
 	@$(CHECK_DEV_PORT)
-	exec env $(LOCAL_ENV) \
+	exec $(LOCAL_ENV) \
 		.venv/bin/chalice local --stage local --host 127.0.0.1 --port $(DEV_PORT) --no-autoreload
 
 # Runs one Lambda handler of app.py in this process, as Lambda would, against the local stack;

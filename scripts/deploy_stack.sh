@@ -117,7 +117,7 @@ sts_error="$(mktemp)"
 trap 'rm -f "$sts_error"' EXIT
 if ! account="$(aws sts get-caller-identity --query Account --output text 2>"$sts_error")"; then
     [[ "$(cat "$sts_error")" != *"profile ("*") could not be found"* ]] \
-        || die "AWS_PROFILE '${AWS_PROFILE:-}' names no profile in ~/.aws/config: set AWS_PROFILE to one of 'aws configure list-profiles' (AWS CLI v2), or unset it"
+        || die "AWS_PROFILE '${AWS_PROFILE:-}' names no profile of ~/.aws/config or ~/.aws/credentials: set it to one that exists, or unset it"
     die "no usable AWS credentials (aws sts get-caller-identity failed): run 'aws configure', or 'aws sso login' (AWS CLI v2; with v1 configure the profile's keys), or set AWS_PROFILE"
 fi
 say "account $account, region $region, stage $stage"

@@ -1,7 +1,7 @@
 """The quick path, ``chalice deploy --stage dev``, rehearsed on moto as far as moto goes.
 
 Chalice deploys a copy of the project (it writes ``.chalice/deployed/`` and its caches into the
-project it deploys, and this must not be the working tree). It creates the eight functions with
+project it deploys, and this must not be the working tree). It creates the seven functions with
 their roles and per-function policies, then imports its Swagger 2.0 REST API. moto cannot
 import that document (its ImportRestApi answers HTTP 500 on it), so the deploy fails there:
 this test states that limit and checks everything created before it. That failure is also the
@@ -58,6 +58,13 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Compl
     )
 
 
+def _timeout(name: str) -> int:
+    """The function's timeout in stage dev of .chalice/config.json (else the app's)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    own = config["stages"]["dev"].get("lambda_functions", {}).get(name, {})
+    return int(own.get("lambda_timeout") or config["lambda_timeout"])
+
+
 def _functions(moto: MotoServer) -> dict[str, dict[str, Any]]:
     listed = moto.client("lambda", REGION).list_functions()["Functions"]
     return {f["FunctionName"]: f for f in listed}
@@ -72,13 +79,13 @@ def test_chalice_deploy_creates_the_functions_then_stops_at_the_rest_api(
         "AWS_DEFAULT_REGION": REGION,
         "AWS_MAX_ATTEMPTS": "1",
     }
-    # What the quick path needs first: the tables (the last line names the events stream the
-    # publisher reads, which Chalice takes from the environment) and the card-events bus.
-    tables = _run([sys.executable, str(ROOT / "scripts" / "create_tables.py"), "--stage", "dev"],
-                  env, project)  # fmt: skip
+    # What the quick path needs first: the tables, whose card-events stream the publisher reads.
+    tables = _run(
+        [sys.executable, str(ROOT / "scripts" / "create_tables.py"), "--stage", "dev"], env, project
+    )
     assert tables.returncode == 0, tables.stderr
-    env["CARD_EVENTS_STREAM_ARN"] = tables.stdout.splitlines()[-1].removeprefix("stream: ")
-    moto.client("events", REGION).create_event_bus(Name="betterbank-cards-dev")
+    stream_arn = tables.stdout.splitlines()[-1].removeprefix("stream: ")
+    env["CARD_EVENTS_STREAM_ARN"] = stream_arn
     deploy = _run([str(CHALICE), "deploy", "--stage", "dev"], env, project)
     output = deploy.stdout + deploy.stderr
 
@@ -99,12 +106,8 @@ def test_chalice_deploy_creates_the_functions_then_stops_at_the_rest_api(
         committed = json.loads((ROOT / ".chalice" / policy_file_name(function, "dev")).read_text())
         assert document == committed, name
         variables = configuration["Environment"]["Variables"]
-        if function.publishes_card_events:  # reads the stream, not the tables
-            assert variables["CARD_EVENTS_BUS"] == "betterbank-cards-dev"
-            assert configuration["Timeout"] == 60
-        else:
-            assert {k: variables[k] for k in table_names("dev")} == table_names("dev")
-            assert configuration["Timeout"] == (7 if function.connect else 30)
+        assert {k: variables[k] for k in table_names("dev")} == table_names("dev")
+        assert configuration["Timeout"] == _timeout(function.chalice_name)
         assert not configuration.get("VpcConfig", {}).get("SubnetIds")  # no VPC on this path
 
     # chalice delete knows nothing of a deploy that failed: everything stays ...

@@ -422,8 +422,8 @@ def test_a_profile_that_does_not_exist_is_named(
     run = deploy("--bucket", BUCKET, AWS_PROFILE="prodd")
     assert run.returncode == 1
     assert run.output == (
-        "deploy: ERROR: AWS_PROFILE 'prodd' names no profile in ~/.aws/config: set AWS_PROFILE "
-        "to one of 'aws configure list-profiles' (AWS CLI v2), or unset it\n"
+        "deploy: ERROR: AWS_PROFILE 'prodd' names no profile of ~/.aws/config or "
+        "~/.aws/credentials: set it to one that exists, or unset it\n"
     )
     assert _stacks(moto) == {}
 

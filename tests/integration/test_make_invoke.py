@@ -105,3 +105,25 @@ def test_the_stream_publisher_runs_on_the_sample_batch(ddb_tables: Any) -> None:
         "stand-in for Amazon EventBridge: PutEvents Card Locked CARD001:2 on betterbank-cards",
         '{"batchItemFailures":[]}',
     ]
+
+
+def test_a_shell_profile_that_does_not_exist_cannot_break_the_local_targets(
+    dynamodb_endpoint: str,
+) -> None:
+    # GIVEN a shell whose AWS_PROFILE names a profile this machine does not have
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    environ.update(AWS_PROFILE="production", DYNAMODB_ENDPOINT=dynamodb_endpoint)
+    # WHEN the local tables are made, as make dev makes them
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-s", "tables"],
+        cwd=ROOT,
+        env=environ,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # THEN they are: DynamoDB Local is signed with the local key, no profile is read
+    assert result.returncode == 0, result.stderr
+    assert "profile" not in result.stdout + result.stderr
