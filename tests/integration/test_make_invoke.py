@@ -22,11 +22,12 @@ HOSTILE_SHELL = {
 }
 
 
-def make_invoke(ddb_tables: Any, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_make(target: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``make -s TARGET ARGS`` in the project, with the shell's environment plus ``env``."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    environ.update({**ddb_tables.names, "DYNAMODB_ENDPOINT": ddb_tables.endpoint, **env})
+    environ.update(env)
     return subprocess.run(
-        ["make", "--no-print-directory", "-s", "invoke", *args],
+        ["make", "--no-print-directory", "-s", target, *args],
         cwd=ROOT,
         env=environ,
         stdin=subprocess.DEVNULL,
@@ -34,6 +35,12 @@ def make_invoke(ddb_tables: Any, *args: str, **env: str) -> subprocess.Completed
         text=True,
         timeout=120,
         check=False,
+    )
+
+
+def make_invoke(ddb_tables: Any, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_make(
+        "invoke", *args, **ddb_tables.names, DYNAMODB_ENDPOINT=ddb_tables.endpoint, **env
     )
 
 
@@ -111,19 +118,8 @@ def test_a_shell_profile_that_does_not_exist_cannot_break_the_local_targets(
     dynamodb_endpoint: str,
 ) -> None:
     # GIVEN a shell whose AWS_PROFILE names a profile this machine does not have
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    environ.update(AWS_PROFILE="production", DYNAMODB_ENDPOINT=dynamodb_endpoint)
     # WHEN the local tables are made, as make dev makes them
-    result = subprocess.run(
-        ["make", "--no-print-directory", "-s", "tables"],
-        cwd=ROOT,
-        env=environ,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_make("tables", AWS_PROFILE="production", DYNAMODB_ENDPOINT=dynamodb_endpoint)
     # THEN they are: DynamoDB Local is signed with the local key, no profile is read
     assert result.returncode == 0, result.stderr
     assert "profile" not in result.stdout + result.stderr
