@@ -1,7 +1,7 @@
 """Render the ``chalice package --merge-template`` document for one stage.
 
 Chalice emits the functions, their roles and the REST API; this document adds what Chalice cannot
-express and names what it leaves unnamed: the SPEC §2 ``FunctionName`` of every function, one
+express and names what it leaves unnamed: the deployed ``FunctionName`` of every function, one
 least-privilege role per function (stage-scoped ARNs taken from the stack's own resources), the
 four tables, log groups, ``VpcConfig`` (the VPC stack's exports, or an existing VPC's subnets),
 the Connect invoke permission, the AgentCore Gateway role, the card-events bus and its
