@@ -10,7 +10,7 @@ Two things a successful ``chalice package`` can still get wrong:
   in. The zip must hold ``app.py``, ``chalicelib/``, ``mcp_handlers/`` and pydantic-core built
   for Linux x86_64, no boto3/botocore, a ``.pyc`` beside every ``.py`` (Lambda's read-only
   ``/var/task`` cannot cache bytecode: ``scripts/package_bytecode.py``), and stay within the
-  size budget (SPEC §10: 8 MB).
+  size budget (8 MB).
 
     python scripts/check_template.py build/package-dev
 
