@@ -13,7 +13,7 @@ DYNAMODB_LOCAL_DATA ?= .cache/dynamodb-local/data
 PYTEST_WORKERS ?= 2
 BOOTSTRAP_PYTHON := $(shell command -v python3.11 || command -v python3)
 # Standard library only, so it runs before (and beside) the venv's installation.
-DDB_LOCAL := $(BOOTSTRAP_PYTHON) scripts/dynamodb_local.py
+DDB_LOCAL := $(BOOTSTRAP_PYTHON) -m scripts.dynamodb_local
 # When this make started: `make dev` reports how long the API took to answer.
 STARTED := $(shell date +%s.%N | grep -x '[0-9.]*' || date +%s)
 
@@ -80,10 +80,10 @@ CHECK_DEV_PORT = $(BOOTSTRAP_PYTHON) -c 'import sys; from scripts.dynamodb_local
 dev: ## serve the seeded API on http://127.0.0.1:8080 (DEV_PORT) (DynamoDB Local on :8000)
 	@$(CHECK_DEV_PORT)
 	@$(MAKE) --no-print-directory -j2 install-serve dynamodb-local-up
-	@$(LOCAL_ENV) $(PY) scripts/create_tables.py --stage local
-	@$(LOCAL_ENV) $(PY) scripts/seed_data.py
+	@$(LOCAL_ENV) $(PY) -m scripts.create_tables --stage local
+	@$(LOCAL_ENV) $(PY) -m scripts.seed_data
 	@echo "API on http://127.0.0.1:$(DEV_PORT) - Ctrl-C stops it; 'make dev-stop' stops DynamoDB Local"
-	@$(PY) scripts/announce_api.py --port $(DEV_PORT) --since $(STARTED) --while-pid $$PPID &
+	@$(PY) -m scripts.announce_api --port $(DEV_PORT) --since $(STARTED) --while-pid $$PPID &
 	@$(MAKE) --no-print-directory serve
 
 # No autoreload: chalice's reloader polls every file under the project each second and restarts
@@ -97,7 +97,7 @@ serve: install-serve ## serve the API only (DynamoDB Local and tables already th
 # Runs one Lambda handler of app.py in this process, as Lambda would, against the local stack;
 # every other AWS service is a local stand-in, and nothing can connect beyond this machine.
 invoke: install-serve ## run a Lambda handler locally: FUNCTION=<name in app.py> EVENT=<file> (docs/LOCAL_DEVELOPMENT.md)
-	@$(LOCAL_ENV) $(PY) scripts/invoke_local.py $(if $(CLIENT_CONTEXT),--client-context $(CLIENT_CONTEXT)) \
+	@$(LOCAL_ENV) $(PY) -m scripts.invoke_local $(if $(CLIENT_CONTEXT),--client-context $(CLIENT_CONTEXT)) \
 		-- "$(FUNCTION)" "$(EVENT)"
 
 dev-stop: ## stop the DynamoDB Local that `make dev` started (its data file is kept)
@@ -107,10 +107,10 @@ dev-reset: dev-stop ## stop DynamoDB Local and delete its data (next `make dev` 
 	rm -rf $(DYNAMODB_LOCAL_DATA)
 
 tables: install-serve ## create the local tables (idempotent)
-	@$(LOCAL_ENV) $(PY) scripts/create_tables.py --stage local
+	@$(LOCAL_ENV) $(PY) -m scripts.create_tables --stage local
 
 seed: install-serve ## put the demo customers and cards back to the seed state
-	@$(LOCAL_ENV) $(PY) scripts/seed_data.py
+	@$(LOCAL_ENV) $(PY) -m scripts.seed_data
 
 test: install fetch-dynamodb-local ## lint, then every test (starts and stops DynamoDB Local itself)
 	@start=$$(date +%s); \

@@ -11,9 +11,7 @@ from typing import Any
 
 from chalice.app import DynamoDBEvent, IAMAuthorizer
 
-from chalicelib import rest
 from chalicelib.commands import WriteCommand
-from chalicelib.http_app import CardOperationsApp
 from chalicelib.models import (
     ActivateCardRequest,
     LockCardRequest,
@@ -21,6 +19,8 @@ from chalicelib.models import (
     UnlockCardRequest,
 )
 from chalicelib.publishing import STREAM_BATCH_SIZE, STREAM_STARTING_POSITION
+from chalicelib.rest import edge as rest
+from chalicelib.rest.bare_event_shim import CardOperationsApp
 from chalicelib.runtime import card_service
 from chalicelib.settings import deploy_stream_arn
 
@@ -164,7 +164,7 @@ def mcp_activate_card(event: Any, context: Any) -> Any:
 @app.lambda_function(name="connect_update_session_data")
 def connect_update_session_data(event: Any, context: Any) -> dict[str, str]:
     """Put the caller's context into the Q in Connect session (contact flow Lambda)."""
-    from chalicelib.connect import handle_contact_flow_event
+    from chalicelib.connect.handler import handle_contact_flow_event
 
     return handle_contact_flow_event(event, context)
 

@@ -21,8 +21,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from chalicelib.clients import LOCAL_CREDENTIALS  # noqa: E402
-from chalicelib.items import to_item  # noqa: E402
-from chalicelib.schema import table_names  # noqa: E402
+from chalicelib.store.items import to_item  # noqa: E402
+from chalicelib.store.tables import table_names  # noqa: E402
 from scripts.create_tables import create_tables  # noqa: E402
 from scripts.dynamodb_local_process import DynamoDBLocal  # noqa: E402
 from scripts.seed_data import seed  # noqa: E402

@@ -24,10 +24,10 @@ from chalicelib.commands import Caller, WriteCommand
 from chalicelib.publishing import STREAM_BATCH_SIZE
 from chalicelib.publishing.publisher import CardEventPublisher
 from chalicelib.publishing.stream import handle_stream_batch
-from chalicelib.schema import create_table_request, table_names
 from chalicelib.service import CardService
 from chalicelib.settings import Settings
-from chalicelib.store import CardStore
+from chalicelib.store.dynamodb import CardStore
+from chalicelib.store.tables import create_table_request, table_names
 from scripts._common import logical_names
 from scripts.seed_data import seed
 from tests.stream_batches import event_values, stream_event, stream_record

@@ -65,7 +65,7 @@ def measure(args: argparse.Namespace, stack: Stack) -> markdown.Results:
     results.round_trips = roundtrips.rest_round_trips(stack, wire)
     for channel, module, measure_channel in [
         ("mcp", "mcp_handlers.lambda_adapter", lambda: roundtrips.mcp_round_trips(stack, wire)),
-        ("connect", "chalicelib.connect", lambda: roundtrips.connect_round_trips(wire)),
+        ("connect", "chalicelib.connect.handler", lambda: roundtrips.connect_round_trips(wire)),
     ]:
         if roundtrips.channel_available(module):
             results.round_trips += measure_channel()

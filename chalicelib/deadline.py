@@ -21,6 +21,9 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
+#: Work for a REST or MCP request stops being started this long after it arrives: API Gateway
+#: gives up at 29 s, and the answer still has to travel back.
+REQUEST_BUDGET_SECONDS = 27.0
 #: A step is not started with less time left than this: it could not finish usefully.
 MIN_STEP_SECONDS = 0.25
 

@@ -21,10 +21,10 @@ from chalicelib.clients import (
 )
 from chalicelib.service import CardService
 from chalicelib.settings import get_settings, reset_settings
-from chalicelib.store import CardStore
+from chalicelib.store.dynamodb import CardStore
 
 if TYPE_CHECKING:
-    from chalicelib.connect import ConnectDependencies
+    from chalicelib.connect.handler import ConnectDependencies
     from chalicelib.publishing.publisher import CardEventPublisher
 
 _lock = threading.Lock()
@@ -63,7 +63,7 @@ def connect_dependencies() -> ConnectDependencies:
     in silence needs (``chalicelib.clients``), separate from the REST/MCP DynamoDB client."""
     global _connect  # noqa: PLW0603
     if _connect is None:
-        from chalicelib.connect import ConnectDependencies
+        from chalicelib.connect.handler import ConnectDependencies
 
         with _lock:
             if _connect is None:

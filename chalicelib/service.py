@@ -25,8 +25,8 @@ from chalicelib.models import (
     dump,
 )
 from chalicelib.observability import get_logger, observe_operation
-from chalicelib.store import CardStore, Snapshot
-from chalicelib.store_errors import IdempotencyRaceError, VersionConflictError
+from chalicelib.store.dynamodb import CardStore, Snapshot
+from chalicelib.store.errors import IdempotencyRaceError, VersionConflictError
 
 COMMIT_ATTEMPTS = 4
 

@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib import schema
 from chalicelib.publishing.detail import bus_name
+from chalicelib.store import tables
 from infra.permissions import FUNCTIONS, PUT_EVENTS_ACTION, STREAM_ACTIONS, Function
 
 APP_NAME = "betterbank-card-operations"
@@ -51,7 +51,7 @@ def quick_path_policy(function: Function, stage: str) -> dict[str, Any]:
         }
     ]
     for number, grant in enumerate(function.grants, start=1):
-        resource = f"arn:aws:dynamodb:*:*:table/{schema.table_name(grant.table, stage)}"
+        resource = f"arn:aws:dynamodb:*:*:table/{tables.table_name(grant.table, stage)}"
         if grant.index:
             resource += f"/index/{grant.index}"
         statements.append(
@@ -76,7 +76,7 @@ def quick_path_policy(function: Function, stage: str) -> dict[str, Any]:
 def _publisher_statements(stage: str) -> list[dict[str, Any]]:
     """The stage's card-events stream (any label) and its bus; the quick path has no failure
     queue (``chalice deploy`` cannot configure an on-failure destination)."""
-    table = schema.table_name("card_events", stage)
+    table = tables.table_name("card_events", stage)
     return [
         {
             "Sid": "ReadCardEventsStream",

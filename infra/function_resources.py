@@ -7,7 +7,7 @@ stack's tables and log group, from ``infra.permissions``.
 
 from __future__ import annotations
 
-from chalicelib import schema
+from chalicelib.store import tables
 from infra import permissions
 from infra.cfn import NO_VALUE, Json, alarm_actions, arn_of, ref, stage_settings, sub, tags
 from infra.permissions import TABLE_LOGICAL_IDS, Function
@@ -161,7 +161,7 @@ ROLE_ENI_SKIP: Json = {
 def function_resources(function: Function, stage: str) -> dict[str, Json]:
     """What the merge adds to one function: name, VPC, table refs, role, log group, alarm."""
     name = function.function_name(stage)
-    env = {env: ref(TABLE_LOGICAL_IDS[logical]) for logical, (env, _) in schema.TABLES.items()}
+    env = {env: ref(TABLE_LOGICAL_IDS[logical]) for logical, (env, _) in tables.TABLES.items()}
     properties: Json = {"FunctionName": name, "Environment": {"Variables": env}}
     skips = FUNCTION_SKIPS
     if function.in_vpc:

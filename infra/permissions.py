@@ -3,7 +3,7 @@
 One table drives both places a policy is written: the roles of the packaged app stack
 (``infra/app_template.py``, stage-scoped ARNs from the stack's own resources) and the static
 ``.chalice/policy-*.json`` files of the ``chalice deploy --stage dev`` quick path. The grants
-follow ``chalicelib/store.py``: a write is one ``TransactGetItems`` (customer, card,
+follow ``chalicelib/store/dynamodb.py``: a write is one ``TransactGetItems`` (customer, card,
 idempotency record), sometimes a ``GetItem`` of a second card, and one ``TransactWriteItems`` (a
 ``ConditionCheck`` on the customer, ``Put`` of cards, events and the idempotency record; for a
 keyed no-op, a ``ConditionCheck`` on the card and the ``Put`` of its record). Transactions are
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-#: Logical table (``chalicelib.schema.TABLES``) -> CloudFormation logical id.
+#: Logical table (``chalicelib.store.tables.TABLES``) -> CloudFormation logical id.
 TABLE_LOGICAL_IDS: Final = {
     "customers": "CustomersTable",
     "cards": "CardsTable",

@@ -1,6 +1,6 @@
 """The four DynamoDB tables of the merge template, each with its throttle alarm.
 
-Keys and indexes come from ``chalicelib.schema`` (the one definition the app and the table
+Keys and indexes come from ``chalicelib.store.tables`` (the one definition the app and the table
 scripts share); this adds what only a deployed stack has: recovery, encryption, TTL, deletion
 protection and policy for the stages that retain data, and an alarm on throttling. Split from
 ``infra/app_template.py``, which assembles the whole template.
@@ -8,14 +8,14 @@ protection and policy for the stages that retain data, and an alarm on throttlin
 
 from __future__ import annotations
 
-from chalicelib import schema
+from chalicelib.store import tables
 from infra.cfn import Json, alarm_actions, ref, stage_settings, tags
 from infra.permissions import TABLE_LOGICAL_IDS
 
 
 def table_resource(logical: str, stage: str) -> Json:
-    """One DynamoDB table, keys and indexes from ``chalicelib.schema`` (the one definition)."""
-    request = schema.create_table_request(logical, schema.table_name(logical, stage))
+    """One DynamoDB table, keys and indexes from ``chalicelib.store.tables``."""
+    request = tables.create_table_request(logical, tables.table_name(logical, stage))
     properties: Json = {
         **request,
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
@@ -23,11 +23,11 @@ def table_resource(logical: str, stage: str) -> Json:
         "DeletionProtectionEnabled": stage_settings(stage)["retain"],
         "Tags": tags(stage),
     }
-    ttl = schema.TTL_ATTRIBUTES.get(logical)
+    ttl = tables.TTL_ATTRIBUTES.get(logical)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
-    if logical in schema.STREAM_VIEW_TYPES:  # CloudFormation's form has no StreamEnabled
-        properties["StreamSpecification"] = {"StreamViewType": schema.STREAM_VIEW_TYPES[logical]}
+    if logical in tables.STREAM_VIEW_TYPES:  # CloudFormation's form has no StreamEnabled
+        properties["StreamSpecification"] = {"StreamViewType": tables.STREAM_VIEW_TYPES[logical]}
     policy = "Retain" if stage_settings(stage)["retain"] else "Delete"
     return {
         "Type": "AWS::DynamoDB::Table",
@@ -68,7 +68,7 @@ def throttle_alarm(logical: str, stage: str) -> Json:
             },
         }
 
-    table = schema.table_name(logical, stage)
+    table = tables.table_name(logical, stage)
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {

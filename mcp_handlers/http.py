@@ -13,7 +13,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.commands import Caller
-from chalicelib.http_context import HttpRequest
+from chalicelib.rest.request import HttpRequest
 from chalicelib.validation import load_json
 from mcp_handlers.dispatch import (
     DEFAULT_HTTP_VERSION,

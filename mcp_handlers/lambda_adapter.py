@@ -21,10 +21,9 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.card_numbers import contains_card_number
 from chalicelib.commands import Caller
-from chalicelib.deadline import Deadline
-from chalicelib.http_context import REQUEST_BUDGET_SECONDS
-from chalicelib.http_event import body_text, lambda_request_id
+from chalicelib.deadline import REQUEST_BUDGET_SECONDS, Deadline
 from chalicelib.observability import get_logger
+from chalicelib.rest.proxy_event import body_text, lambda_request_id
 from chalicelib.validation import field_error, load_json
 from mcp_handlers.dispatch import Exchange, dispatch
 from mcp_handlers.jsonrpc import INVALID_REQUEST, PARSE_ERROR, RpcError, error_response

@@ -21,7 +21,7 @@ from botocore.exceptions import (
 )
 
 from chalicelib.clients import ClientBudget, is_local_endpoint, make_client
-from chalicelib.schema import TABLES
+from chalicelib.store.tables import TABLES
 
 LOCAL_ENDPOINT = "http://localhost:8000"
 DEFAULT_REGION = "us-east-1"
@@ -97,7 +97,7 @@ def describe_failure(exc: Exception, endpoint: str | None) -> str:
         return "no AWS region: pass --region or set AWS_DEFAULT_REGION"
     if isinstance(exc, EndpointConnectionError):
         hint = (
-            " (start DynamoDB Local with 'make dev', or 'python scripts/dynamodb_local.py start')"
+            " (start DynamoDB Local with 'make dev', or 'python -m scripts.dynamodb_local start')"
             if is_local_endpoint(endpoint)
             else ""
         )

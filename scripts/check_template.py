@@ -12,7 +12,7 @@ Two things a successful ``chalice package`` can still get wrong:
   ``/var/task`` cannot cache bytecode: ``scripts/package_bytecode.py``), and stay within the
   size budget (8 MB).
 
-    python scripts/check_template.py build/package-dev
+    python -m scripts.check_template build/package-dev
 
 Exit 0 when every check passes; 1 with one line per problem otherwise.
 """
@@ -27,8 +27,6 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.package_bytecode import missing_bytecode
 

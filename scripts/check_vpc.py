@@ -16,7 +16,7 @@ same credentials and region as the deploy:
   function fails, so it is an error when the deploy configures Connect (``--needs-internet``)
   and a warning otherwise.
 
-    python scripts/check_vpc.py --subnet-ids subnet-1,subnet-2 --security-group-id sg-1 \\
+    python -m scripts.check_vpc --subnet-ids subnet-1,subnet-2 --security-group-id sg-1 \\
         --region eu-west-1 [--needs-internet]
 
 Exit 0 when the VPC fits (warnings printed), 1 with one line per problem otherwise.
@@ -27,10 +27,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infra.app_template import PARAMETERS
 

@@ -1,4 +1,4 @@
-"""Create the four tables of a stage from ``chalicelib/schema.py``, with TTL, and wait for them.
+"""Create the four tables of a stage from ``chalicelib.store.tables``, with TTL; wait for them.
 
 Deployed stages get their tables from CloudFormation; this script is for DynamoDB Local and
 for a quick ``chalice deploy`` stack. It is safe to rerun: an existing table is reported as
@@ -6,8 +6,8 @@ for a quick ``chalice deploy`` stack. It is safe to rerun: an existing table is 
 stream's ARN is printed last (``stream: ARN``): ``chalice deploy`` reads it from
 ``CARD_EVENTS_STREAM_ARN``.
 
-    python scripts/create_tables.py                      # stage local, http://localhost:8000
-    python scripts/create_tables.py --stage dev          # AWS, tables betterbank-*-dev
+    python -m scripts.create_tables                      # stage local, http://localhost:8000
+    python -m scripts.create_tables --stage dev          # AWS, tables betterbank-*-dev
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from chalicelib.schema import (
+from chalicelib.store.tables import (
     STREAM_VIEW_TYPES,
     TTL_ATTRIBUTES,
     create_table_request,

@@ -10,7 +10,7 @@ path's). A missing resource is reported, not an error, so it is safe to rerun. T
 (``betterbank-card-operations``) is only listed: other stages' quick-path APIs carry the same
 name, so it is deleted by id, by hand. Tables are never touched (``scripts/delete_tables.py``).
 
-    python scripts/delete_quick_path.py --stage dev [--region R] [--yes]
+    python -m scripts.delete_quick_path --stage dev [--region R] [--yes]
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infra.chalice_policies import APP_NAME
 from infra.permissions import FUNCTIONS

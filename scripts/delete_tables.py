@@ -4,20 +4,17 @@ For DynamoDB Local and quick ``chalice deploy`` stacks; tables of a CloudFormati
 stack's to delete (``prod`` keeps them with ``Retain``). A missing table is reported, not an
 error, so the script is safe to rerun.
 
-    python scripts/delete_tables.py --yes                # stage local, http://localhost:8000
-    python scripts/delete_tables.py --stage dev          # AWS; asks first
+    python -m scripts.delete_tables --yes                # stage local, http://localhost:8000
+    python -m scripts.delete_tables --stage dev          # AWS; asks first
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from chalicelib.schema import table_names
+from chalicelib.store.tables import table_names
 from scripts._common import add_target_arguments, dynamodb_client, resolve_endpoint, run_script
 
 

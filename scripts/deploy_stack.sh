@@ -148,7 +148,7 @@ check_stack "$app_stack"
 if [[ -n "$subnet_ids" ]]; then
     vpc_check=(--subnet-ids "$subnet_ids" --security-group-id "$security_group_id" --region "$region")
     [[ -z "$connect_instance_arn$assistant_id" ]] || vpc_check+=(--needs-internet)
-    "${VENV:-$root/.venv}/bin/python" "$root/scripts/check_vpc.py" "${vpc_check[@]}" \
+    (cd "$root" && "${VENV:-$root/.venv}/bin/python" -m scripts.check_vpc "${vpc_check[@]}") \
         || die "the existing VPC cannot host the functions (above); see docs/DEPLOYMENT.md, 'Deploying into an existing VPC'"
 else
     check_stack "$vpc_stack"

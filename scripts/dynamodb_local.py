@@ -9,10 +9,10 @@ start it through a twelve-line launcher (compiled once into the cache) that sets
 
 Standard library only: ``make dev`` and ``make test`` run it before anything else is set up.
 
-    python scripts/dynamodb_local.py fetch
-    python scripts/dynamodb_local.py start --port 8000 --db-path .cache/dynamodb-local/data
-    python scripts/dynamodb_local.py status --port 8000
-    python scripts/dynamodb_local.py stop --port 8000
+    python -m scripts.dynamodb_local fetch
+    python -m scripts.dynamodb_local start --port 8000 --db-path .cache/dynamodb-local/data
+    python -m scripts.dynamodb_local status --port 8000
+    python -m scripts.dynamodb_local stop --port 8000
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ import signal
 import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.dynamodb_local_process import (
     HOST,

@@ -13,7 +13,7 @@ stdout: what the stand-in did (one ``stand-in …`` line per call), refused conn
 handler's return value as compact JSON (what ``aws lambda invoke`` writes to its outfile).
 stderr: the function's own logs and metrics, as CloudWatch would get them.
 
-    .venv/bin/python scripts/invoke_local.py [--client-context gateway|none] FUNCTION EVENT_FILE
+    .venv/bin/python -m scripts.invoke_local [--client-context gateway|none] FUNCTION EVENT_FILE
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from infra.permissions import FUNCTIONS, Function, by_chalice_name  # noqa: E402
 from scripts.local_aws import StandIn, refuse_non_local_connections  # noqa: E402

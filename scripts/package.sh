@@ -39,6 +39,6 @@ rm -rf "$out"
 start=$(date +%s)
 "$bin/chalice" package --stage "$stage" --merge-template "$merge" "$out"
 echo "package: chalice package took $(($(date +%s) - start)) s"
-"$bin/python" scripts/package_bytecode.py "$out"
-"$bin/python" scripts/check_template.py "$out"
+"$bin/python" -m scripts.package_bytecode "$out"
+"$bin/python" -m scripts.check_template "$out"
 echo "package: wrote $out/sam.json and $out/deployment.zip"

@@ -13,7 +13,7 @@ every ``.py``:
   zip does not preserve exactly (and would cost a ``stat`` per module);
 * sources kept, so tracebacks show the lines.
 
-    python scripts/package_bytecode.py build/package-dev
+    python -m scripts.package_bytecode build/package-dev
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Create or update a stage's AgentCore Gateway targets: one per MCP Lambda, or one MCP server.
 
-    python scripts/register_gateway_targets.py --gateway-id GW --stage dev [--region R]
+    python -m scripts.register_gateway_targets --gateway-id GW --stage dev [--region R]
         [--account 123456789012] [--mcp-endpoint https://API.execute-api.R.amazonaws.com/api/mcp]
         [--dry-run]
 
@@ -22,10 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mcp_handlers.schema_export import target_name
 from mcp_handlers.tools import TOOLS

@@ -6,8 +6,8 @@ does: the same detail, the same ``event_id``, one card's versions in order. Cons
 already have an event drop the copy by its ``event_id``. Items written before events carried
 ``customer_id`` and ``last4`` get them from the card (neither ever changes on a card).
 
-    python scripts/replay_card_events.py --stage dev --card CARD001 --from-version 3
-    python scripts/replay_card_events.py --stage dev --card CARD001 --dry-run   # print only
+    python -m scripts.replay_card_events --stage dev --card CARD001 --from-version 3
+    python -m scripts.replay_card_events --stage dev --card CARD001 --dry-run   # print only
 
 The bus is ``betterbank-cards-STAGE`` (``--bus`` to override); ``AWS_ENDPOINT_URL_EVENTBRIDGE``
 points the SDK at an emulator (it is required when the tables are local, so a local card's
@@ -20,19 +20,16 @@ import argparse
 import os
 import re
 import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pydantic import ValidationError
 
 from chalicelib.clients import EVENTS_BUDGET, is_local_endpoint, make_client
-from chalicelib.items import from_item
 from chalicelib.models import CARD_ID_PATTERN
 from chalicelib.publishing.detail import CardEventDetail, bus_name, detail_type
 from chalicelib.publishing.publisher import CardEventPublisher, StreamRecord
-from chalicelib.schema import table_name
+from chalicelib.store.items import from_item
+from chalicelib.store.tables import table_name
 from scripts._common import (
     add_target_arguments,
     dynamodb_client,

@@ -8,23 +8,20 @@ customers (replacement cards, events other than the seed's, idempotency records)
 the seed's own items, so a reseed is a reset. The items are in ``seed_items.py``, the removal
 in ``seed_reset.py``; this module writes them and is the CLI and the import path.
 
-    python scripts/seed_data.py                          # stage local: $DYNAMODB_ENDPOINT,
+    python -m scripts.seed_data                          # stage local: $DYNAMODB_ENDPOINT,
                                                          # else http://localhost:8000
-    python scripts/seed_data.py --endpoint http://127.0.0.1:8001
+    python -m scripts.seed_data --endpoint http://127.0.0.1:8001
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from boto3.dynamodb.types import TypeSerializer
 
-from chalicelib.schema import table_names
+from chalicelib.store.tables import table_names
 from scripts._common import (
     add_target_arguments,
     dynamodb_client,

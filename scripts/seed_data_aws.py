@@ -5,15 +5,12 @@ tables ``betterbank-*-STAGE`` through the usual AWS credential chain. ``DYNAMODB
 ignored here (so an exported local endpoint cannot redirect an AWS seed); pass ``--endpoint``
 explicitly to aim it elsewhere.
 
-    python scripts/seed_data_aws.py --stage dev
+    python -m scripts.seed_data_aws --stage dev
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts._common import resolve_endpoint
 from scripts.seed_data import parse_args, run

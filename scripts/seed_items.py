@@ -12,7 +12,7 @@ import time
 from calendar import timegm
 from typing import Any
 
-from chalicelib.store import EVENT_TTL_SECONDS
+from chalicelib.store.dynamodb import EVENT_TTL_SECONDS
 
 CREATED = "2026-01-15T09:00:00Z"
 

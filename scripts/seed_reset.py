@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from chalicelib.schema import CUSTOMER_INDEX
+from chalicelib.store.tables import CUSTOMER_INDEX
 from scripts.seed_items import SEED_CARD_IDS, SEED_CUSTOMER_IDS
 
 

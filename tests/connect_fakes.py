@@ -25,7 +25,7 @@ from chalicelib.clients import (
     ClientBudget,
     endpoint_credentials,
 )
-from chalicelib.connect import ConnectDependencies, handle_contact_flow_event
+from chalicelib.connect.handler import ConnectDependencies, handle_contact_flow_event
 from chalicelib.domain import Card, Customer
 
 EVENTS = Path(__file__).parent / "events" / "connect"

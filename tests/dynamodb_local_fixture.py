@@ -20,7 +20,7 @@ import pytest
 
 from chalicelib import clients
 from chalicelib.clients import ClientBudget
-from chalicelib.schema import table_names
+from chalicelib.store.tables import table_names
 from scripts.create_tables import create_tables
 from scripts.delete_tables import delete_tables
 from scripts.dynamodb_local_process import DynamoDBLocal

@@ -17,8 +17,8 @@ from typing import Any
 import boto3
 
 from chalicelib.clients import endpoint_credentials
-from chalicelib.items import to_item
 from chalicelib.publishing import STREAM_BATCH_SIZE
+from chalicelib.store.items import to_item
 from infra.publisher_resources import event_source_properties
 from tests.dynamodb_local_fixture import REGION
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib import items
 from chalicelib.observability import get_logger
 from chalicelib.publishing.detail import CardEventDetail
 from chalicelib.publishing.publisher import CardEventPublisher, Outcome, StreamRecord
+from chalicelib.store import items
 
 #: Records whose sequence number cannot even be read cannot be reported either; Lambda gets
 #: this one instead, which fails the whole batch (the shard is retried from its start).

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 
 from chalicelib.settings import Settings
-from chalicelib.store import CardStore
+from chalicelib.store.dynamodb import CardStore
 from tests.connect_fakes import (
     FakeLambdaContext,
     SendHook,

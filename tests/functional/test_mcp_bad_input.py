@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import app
-from chalicelib.connect import handle_contact_flow_event
+from chalicelib.connect.handler import handle_contact_flow_event
 from mcp_handlers.dispatch import MAX_BATCH
 from tests.connect_fakes import dependencies, load_event
 from tests.reliability.channels import LambdaContext, gateway_context

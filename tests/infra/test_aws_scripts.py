@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.schema import TTL_ATTRIBUTES, table_name, table_names
+from chalicelib.store.tables import TTL_ATTRIBUTES, table_name, table_names
 from tests.infra.moto_aws import ROOT, MotoServer, cli_environment
 
 REGION = "eu-west-1"
@@ -33,7 +33,8 @@ def script(moto: MotoServer, tmp_path: Path) -> Script:
     def run(name: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         env = cli_environment(moto, Path(sys.executable).parent, tmp_path, REGION)
         return subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / name), *args],
+            [sys.executable, "-m", f"scripts.{name.removesuffix('.py')}", *args],
+            cwd=ROOT,
             env=env,
             input=stdin,
             capture_output=True,

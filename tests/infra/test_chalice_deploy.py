@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.schema import table_names
+from chalicelib.store.tables import table_names
 from infra.chalice_policies import APP_NAME, policy_file_name
 from infra.permissions import FUNCTIONS
 from tests.infra.conftest import package_lock
@@ -53,6 +53,8 @@ def _project_copy(target: Path) -> Path:
 
 
 def _run(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``command`` in ``cwd``; ``python -m scripts.NAME`` finds the project from any directory."""
+    env = env | {"PYTHONPATH": str(ROOT)}
     return subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
     )
@@ -80,9 +82,7 @@ def test_chalice_deploy_creates_the_functions_then_stops_at_the_rest_api(
         "AWS_MAX_ATTEMPTS": "1",
     }
     # What the quick path needs first: the tables, whose card-events stream the publisher reads.
-    tables = _run(
-        [sys.executable, str(ROOT / "scripts" / "create_tables.py"), "--stage", "dev"], env, project
-    )
+    tables = _run([sys.executable, "-m", "scripts.create_tables", "--stage", "dev"], env, project)
     assert tables.returncode == 0, tables.stderr
     stream_arn = tables.stdout.splitlines()[-1].removeprefix("stream: ")
     env["CARD_EVENTS_STREAM_ARN"] = stream_arn
@@ -117,7 +117,7 @@ def test_chalice_deploy_creates_the_functions_then_stops_at_the_rest_api(
     assert sorted(_functions(moto)) == sorted(expected)
     # ... and the cleanup script removes it by name.
     cleanup = _run(
-        [sys.executable, str(ROOT / "scripts" / "delete_quick_path.py"), "--stage", "dev", "--yes"],
+        [sys.executable, "-m", "scripts.delete_quick_path", "--stage", "dev", "--yes"],
         env,
         project,
     )
@@ -129,8 +129,9 @@ def test_chalice_deploy_creates_the_functions_then_stops_at_the_rest_api(
 
 def test_the_cleanup_asks_first(moto: MotoServer, tmp_path: Path) -> None:
     env = cli_environment(moto, CHALICE.parent, tmp_path, REGION)
-    script = ROOT / "scripts" / "delete_quick_path.py"
-    refused = _run([sys.executable, str(script), "--stage", "dev"], env, tmp_path)
+    refused = _run(
+        [sys.executable, "-m", "scripts.delete_quick_path", "--stage", "dev"], env, tmp_path
+    )
     assert refused.returncode == 1
     assert "Type 'yes' to delete" in refused.stdout
     assert "nothing deleted" in refused.stderr
@@ -155,8 +156,11 @@ def test_the_cleanup_never_touches_what_a_stack_created(moto: MotoServer, tmp_pa
     )
     moto.client("logs", REGION).create_log_group(logGroupName=f"/aws/lambda/{name}", tags=stack)
     env = cli_environment(moto, CHALICE.parent, tmp_path, REGION)
-    script = ROOT / "scripts" / "delete_quick_path.py"
-    cleanup = _run([sys.executable, str(script), "--stage", "dev", "--yes"], env, tmp_path)
+    cleanup = _run(
+        [sys.executable, "-m", "scripts.delete_quick_path", "--stage", "dev", "--yes"],
+        env,
+        tmp_path,
+    )
     assert cleanup.returncode == 0, cleanup.stderr
     assert f"left alone: function {name} and its logs belong to stack {name}" in cleanup.stdout
     assert sorted(_functions(moto)) == [name]

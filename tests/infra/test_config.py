@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import schema
 from chalicelib.publishing.detail import bus_name
 from chalicelib.settings import STREAM_ARN_UNSET, Settings, deploy_stream_arn
+from chalicelib.store import tables
 from infra import app_template, chalice_policies
 from infra.permissions import FUNCTIONS, by_chalice_name
 from scripts import check_template, package_bytecode
@@ -28,7 +28,7 @@ def test_config_turns_off_generated_policies() -> None:
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_every_stage_names_its_own_tables(stage: str) -> None:
     env = CONFIG["stages"][stage]["environment_variables"]
-    for variable, table in schema.table_names(stage).items():
+    for variable, table in tables.table_names(stage).items():
         assert env[variable] == table
     assert "DYNAMODB_ENDPOINT" not in env
 
@@ -38,10 +38,10 @@ def test_local_stage_leaves_tables_and_endpoint_to_the_shell() -> None:
     or endpoint, so ``make dev`` (and a user's ``DYNAMODB_ENDPOINT``) decide, and the settings'
     defaults are the local table names."""
     env = CONFIG["stages"]["local"]["environment_variables"]
-    assert not set(schema.table_names("local")) & set(env)
+    assert not set(tables.table_names("local")) & set(env)
     assert "DYNAMODB_ENDPOINT" not in env
     defaults = Settings.from_environ({})
-    assert defaults.customers_table == schema.table_name("customers", "local")
+    assert defaults.customers_table == tables.table_name("customers", "local")
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
@@ -66,7 +66,7 @@ def test_quick_path_publisher_reads_only_its_stream_and_puts_only_on_its_bus() -
     for stage in chalice_policies.STAGES:
         policy = chalice_policies.quick_path_policy(publisher, stage)
         resources = {s["Sid"]: s["Resource"] for s in policy["Statement"]}
-        table = schema.table_name("card_events", stage)
+        table = tables.table_name("card_events", stage)
         assert resources["ReadCardEventsStream"] == f"arn:aws:dynamodb:*:*:table/{table}/stream/*"
         assert resources["PutCardEvents"].endswith(f":event-bus/{bus_name(stage)}")
         assert not any(s["Sid"].startswith("DynamoDb") for s in policy["Statement"])

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from benchmarks.lambda_task import LambdaTask
-from chalicelib import schema
 from chalicelib.publishing import STREAM_BATCH_SIZE
+from chalicelib.store import tables
 from infra import publisher_resources
 from infra.permissions import (
     ENI_ACTIONS,
@@ -211,7 +211,7 @@ def test_tables_match_the_schema_and_are_protected(package: Package) -> None:
     for logical, logical_id in TABLE_LOGICAL_IDS.items():
         table = package.resources[logical_id]
         properties = table["Properties"]
-        request = schema.create_table_request(logical, schema.table_name(logical, stage))
+        request = tables.create_table_request(logical, tables.table_name(logical, stage))
         stream = request.pop("StreamSpecification", None)
         for key, value in request.items():
             assert properties[key] == value, (logical, key)
@@ -224,7 +224,7 @@ def test_tables_match_the_schema_and_are_protected(package: Package) -> None:
             "PointInTimeRecoveryEnabled": True
         }
         assert properties["SSESpecification"] == {"SSEEnabled": True}
-        ttl = schema.TTL_ATTRIBUTES.get(logical)
+        ttl = tables.TTL_ATTRIBUTES.get(logical)
         if ttl:
             assert properties["TimeToLiveSpecification"] == {"AttributeName": ttl, "Enabled": True}
         else:
@@ -255,7 +255,7 @@ def test_functions_run_in_the_vpc_against_the_stacks_tables(package: Package) ->
             {"Fn::ImportValue": f"betterbank-vpc-{stage}-LambdaSecurityGroup"}
         ]
         variables = properties["Environment"]["Variables"]
-        for logical, (env, _) in schema.TABLES.items():
+        for logical, (env, _) in tables.TABLES.items():
             assert variables[env] == {"Ref": TABLE_LOGICAL_IDS[logical]}
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "BetterBank"
         expected_timeout = 7 if function.connect else 30

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX, create_table_request, table_names
+from chalicelib.store.tables import CUSTOMER_INDEX, PHONE_INDEX, create_table_request, table_names
 from scripts import (
     create_tables,
     delete_tables,
@@ -55,7 +55,7 @@ def test_create_tables_script_creates_keys_indexes_and_ttl(
 ) -> None:
     # WHEN the script runs as a developer runs it: a file, in a fresh interpreter
     result = subprocess.run(
-        [sys.executable, "scripts/create_tables.py", "--stage", stage],
+        [sys.executable, "-m", "scripts.create_tables", "--stage", stage],
         cwd=REPO_ROOT,
         env={**os.environ, "DYNAMODB_ENDPOINT": dynamodb_endpoint},
         capture_output=True,
@@ -134,7 +134,7 @@ def test_delete_tables_asks_then_deletes_and_reports_missing(
 
     # GIVEN no terminal to answer the question: nothing is deleted
     result = subprocess.run(
-        [sys.executable, "scripts/delete_tables.py", *args],
+        [sys.executable, "-m", "scripts.delete_tables", *args],
         cwd=REPO_ROOT,
         stdin=subprocess.DEVNULL,
         capture_output=True,

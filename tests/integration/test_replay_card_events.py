@@ -127,7 +127,7 @@ def test_local_tables_never_publish_to_a_real_bus(
 )
 def test_bad_arguments_are_refused_before_anything_is_read(args: list[str], message: str) -> None:
     result = subprocess.run(
-        [sys.executable, "scripts/replay_card_events.py", "--stage", "dev", *args],
+        [sys.executable, "-m", "scripts.replay_card_events", "--stage", "dev", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

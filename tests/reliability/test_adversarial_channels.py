@@ -17,7 +17,7 @@ from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import dynamodb_client
 from chalicelib.service import CardService
 from chalicelib.settings import get_settings
-from chalicelib.store import IDEMPOTENCY_TTL_SECONDS, CardStore
+from chalicelib.store.dynamodb import IDEMPOTENCY_TTL_SECONDS, CardStore
 from tests.reliability.channels import CHANNELS, Channels
 from tests.reliability.hostile import stored_text
 from tests.reliability.test_card_safety import ref

@@ -15,7 +15,7 @@ from botocore.awsrequest import AWSResponse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.connect import handle_contact_flow_event
+from chalicelib.connect.handler import handle_contact_flow_event
 from tests.connect_fakes import FakeLambdaContext, dependencies, load_event
 from tests.reliability import hostile
 from tests.reliability.test_fuzz_events import (

@@ -26,7 +26,7 @@ class Health(BaseHTTPRequestHandler):
 def announce(port: int, since: float, pid: int) -> subprocess.CompletedProcess[str]:
     options = ["--port", str(port), "--since", str(since), "--while-pid", str(pid)]
     return subprocess.run(
-        [sys.executable, "scripts/announce_api.py", *options],
+        [sys.executable, "-m", "scripts.announce_api", *options],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -13,7 +13,7 @@ from chalicelib.clients import (
     QCONNECT_BUDGET,
     ClientBudget,
 )
-from chalicelib.connect import RETURN_RESERVE_SECONDS, TOTAL_BUDGET_SECONDS
+from chalicelib.connect.handler import RETURN_RESERVE_SECONDS, TOTAL_BUDGET_SECONDS
 from chalicelib.deadline import Deadline, DeadlineExceededError
 from tests.connect_fakes import FakeLambdaContext
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.connect_models import FlowResult
+from chalicelib.connect.events import FlowResult
 from tests.connect_fakes import INSTANCE_ID, connect_client
 
 MODULE = Path(__file__).parents[2] / "infra" / "connect" / "customer-profile-lookup.json"

@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
 
-from chalicelib.connect import handle_contact_flow_event
+from chalicelib.connect.handler import handle_contact_flow_event
 from chalicelib.domain import Customer
 from tests.connect_fakes import (
     ASSISTANT_ID,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.connect_caller import identify_caller
-from chalicelib.connect_models import (
+from chalicelib.connect.caller import identify_caller
+from chalicelib.connect.events import (
     FlowResult,
     instance_id_of,
     normalise_phone,

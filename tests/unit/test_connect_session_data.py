@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from chalicelib.connect_session_data import (
+from chalicelib.connect.session_data import (
     MAX_KEYS,
     MAX_VALUE_CHARS,
     CallerProfile,

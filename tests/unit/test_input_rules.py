@@ -14,8 +14,8 @@ from chalicelib.card_numbers import contains_card_number
 from chalicelib.clients import LOCAL_CREDENTIALS, endpoint_credentials, is_local_endpoint
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.replacement import new_card_id
-from chalicelib.http_headers import parse_idempotency_key, parse_if_match
 from chalicelib.models import MAX_VERSION
+from chalicelib.rest.headers import parse_idempotency_key, parse_if_match
 from chalicelib.validation import MAX_JSON_DEPTH, load_json
 
 

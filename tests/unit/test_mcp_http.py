@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.http_context import HttpRequest
+from chalicelib.rest.request import HttpRequest
 from mcp_handlers.http import MAX_BODY_BYTES, handle_http
 
 PING = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})

@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import items
 from chalicelib.domain import Card, CardWrite, Customer
 from chalicelib.idempotency import IdempotencyRecord
-from chalicelib.schema import CUSTOMER_INDEX, PHONE_INDEX
 from chalicelib.settings import Settings
-from chalicelib.store_errors import (
+from chalicelib.store import items
+from chalicelib.store.errors import (
     transaction_error,
     translate_client_error,
 )
+from chalicelib.store.tables import CUSTOMER_INDEX, PHONE_INDEX
 
 EVENT_TTL_SECONDS = 396 * 24 * 3600  # 13 months: PCI DSS 10.5.1 asks for 12
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600

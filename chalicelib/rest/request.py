@@ -9,11 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from chalicelib.deadline import Deadline
-
-#: Work for a request stops being started this long after it arrives: API Gateway gives up at
-#: 29 s, and the answer still has to travel back.
-REQUEST_BUDGET_SECONDS = 27.0
+from chalicelib.deadline import REQUEST_BUDGET_SECONDS, Deadline
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.connect_models import ContactFlowEvent, is_customer_id, normalise_phone
-from chalicelib.connect_session_data import CallerProfile
+from chalicelib.connect.events import ContactFlowEvent, is_customer_id, normalise_phone
+from chalicelib.connect.session_data import CallerProfile
 from chalicelib.domain import Card, Customer
 
 
 class CustomerDirectory(Protocol):
-    """The reads caller lookup needs (``chalicelib.store.CardStore`` provides them)."""
+    """The reads caller lookup needs (``chalicelib.store.dynamodb.CardStore`` provides them)."""
 
     def get_customer(self, customer_id: str) -> Customer | None:
         """One customer by id, or ``None``."""

@@ -17,14 +17,14 @@ from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import errors
 from chalicelib.commands import Caller
-
-# Re-exported: the MCP channel receives the request from here.
-from chalicelib.http_context import HttpRequest as HttpRequest  # noqa: PLC0414
-from chalicelib.http_context import current_http as current_http  # noqa: PLC0414
-from chalicelib.http_headers import parse_idempotency_key, parse_if_match
 from chalicelib.idempotency import REPLAYED_HEADER, take_replayed
 from chalicelib.models import CardRef, HistoryQuery, ListCardsRequest
 from chalicelib.observability import get_logger
+from chalicelib.rest.headers import parse_idempotency_key, parse_if_match
+
+# Re-exported: the MCP channel receives the request from here.
+from chalicelib.rest.request import HttpRequest as HttpRequest  # noqa: PLC0414
+from chalicelib.rest.request import current_http as current_http  # noqa: PLC0414
 from chalicelib.validation import field_errors, unknown_field
 
 MAX_BODY_BYTES = 16 * 1024
@@ -138,7 +138,7 @@ def refuse_unknown_query() -> None:
     request = current_http()
     if not request.query:
         return
-    from chalicelib.openapi import query_parameters
+    from chalicelib.rest.openapi import query_parameters
 
     unknown = set(request.query) - query_parameters(request.method, request.route)
     if unknown:
@@ -184,6 +184,6 @@ def history_query() -> HistoryQuery:
 
 def openapi_response() -> Response:
     """The OpenAPI document as a plain JSON response (no envelope: tools read it as is)."""
-    from chalicelib.openapi import openapi_document
+    from chalicelib.rest.openapi import openapi_document
 
     return Response(body=openapi_document(), status_code=200, headers=JSON_HEADERS)

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib import models
-from chalicelib.http_headers import IF_MATCH_PATTERN
 from chalicelib.idempotency import REPLAYED_HEADER
+from chalicelib.rest.headers import IF_MATCH_PATTERN
 
 REF = "#/components/schemas/{model}"
 

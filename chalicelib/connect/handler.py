@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.connect_caller import CustomerDirectory, find_caller
-from chalicelib.connect_models import (
+from chalicelib.connect.caller import CustomerDirectory, find_caller
+from chalicelib.connect.events import (
     ConnectStatus,
     ContactFlowEvent,
     FlowResult,
@@ -32,7 +32,7 @@ from chalicelib.connect_models import (
     parse_event,
     parse_session_arn,
 )
-from chalicelib.connect_session_data import CallerProfile, session_data
+from chalicelib.connect.session_data import CallerProfile, session_data
 from chalicelib.deadline import Deadline, DeadlineExceededError
 from chalicelib.errors import CardOpsError
 from chalicelib.observability import emit_outcome, get_logger

@@ -15,9 +15,10 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from chalicelib import errors
-from chalicelib.deadline import Deadline
-from chalicelib.http_context import REQUEST_BUDGET_SECONDS, HttpRequest, set_current
-from chalicelib.http_event import (
+from chalicelib.deadline import REQUEST_BUDGET_SECONDS, Deadline
+from chalicelib.observability import get_logger
+from chalicelib.rest.edge import CHALICE_CODES, JSON_HEADERS, envelope_error
+from chalicelib.rest.proxy_event import (
     body_text,
     clean_proxy_event,
     invalid_event,
@@ -25,8 +26,7 @@ from chalicelib.http_event import (
     principal_of,
     safe_request_id,
 )
-from chalicelib.observability import get_logger
-from chalicelib.rest import CHALICE_CODES, JSON_HEADERS, envelope_error
+from chalicelib.rest.request import HttpRequest, set_current
 
 #: Kept back from the Lambda's own remaining time to shape and return the answer.
 ANSWER_RESERVE_SECONDS = 1.0
