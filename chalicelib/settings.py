@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Settings(BaseModel):
-    """Runtime configuration of every function (SPEC §2)."""
+    """Runtime configuration of every function: table names, region, endpoint, bus."""
 
     model_config = ConfigDict(frozen=True)
 

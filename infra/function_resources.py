@@ -201,7 +201,7 @@ def function_resources(function: Function, stage: str) -> dict[str, Json]:
                         {
                             "id": "CKV_AWS_158",
                             "comment": "CloudWatch Logs encrypts every log group; our logs "
-                            "carry no card numbers, CVVs, PINs or contact details (SPEC §3).",
+                            "carry no card numbers, CVVs, PINs or contact details.",
                         }
                     ]
                 }

@@ -45,7 +45,7 @@ class Function:
 
     chalice_name: str  #: name in app.py / .chalice/config.json
     logical_id: str  #: resource id in the ``chalice package`` template
-    base_name: str  #: deployed FunctionName without the ``-STAGE`` suffix (SPEC §2)
+    base_name: str  #: deployed FunctionName without the ``-STAGE`` suffix
     role_base_name: str  #: IAM role name without the ``-STAGE`` suffix
     grants: tuple[Grant, ...]
     connect: bool = False  #: also DescribeContact and UpdateSessionData (the Connect Lambda)

@@ -27,7 +27,7 @@ def target_name(tool: str) -> str:
 
 
 def function_name(tool: str, stage: str) -> str:
-    """The deployed MCP Lambda serving ``tool`` (SPEC §2)."""
+    """The deployed MCP Lambda serving ``tool``: ``betterbank-mcp-TOOL-STAGE``."""
     return f"betterbank-mcp-{target_name(tool)}-{stage}"
 
 

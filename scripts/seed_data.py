@@ -1,4 +1,4 @@
-"""Seed the three demo customers and five cards of SPEC §3, repeatably.
+"""Seed the three demo customers and their five cards, repeatably.
 
 Every value is fixed, timestamps included, so running the seed twice writes byte-identical
 items. Each card's ``issued`` event expires 13 months after it occurred (the rule the app

@@ -1,4 +1,4 @@
-"""Seed SPEC §3's demo customers and cards into a stage's tables on AWS.
+"""Seed the demo customers and cards into a stage's tables on AWS.
 
 The same data and the same reset logic as ``seed_data.py``; only the target differs: the
 tables ``betterbank-*-STAGE`` through the usual AWS credential chain. ``DYNAMODB_ENDPOINT`` is

@@ -1,4 +1,4 @@
-"""The seed itself: SPEC §3's three demo customers and five cards, as DynamoDB items.
+"""The seed itself: the three demo customers and five cards, as DynamoDB items.
 
 Every value is fixed, timestamps included, so running the seed twice writes byte-identical
 items; an ``issued`` event expires 13 months after it occurred, not after the seed ran. Kept

@@ -67,7 +67,7 @@ SEED_CARDS = (
 
 @dataclass
 class InMemoryDirectory:
-    """The SPEC §3 customers and cards, behind the ``CustomerDirectory`` reads."""
+    """The demo customers and cards, behind the ``CustomerDirectory`` reads."""
 
     customers: dict[str, Customer] = field(
         default_factory=lambda: {c.customer_id: c for c in SEED_CUSTOMERS}

@@ -3,7 +3,7 @@
 The JVM starts lazily, the first time a test asks for ``ddb_tables`` (unit tests never pay for
 it), listens on a free port on 127.0.0.1 and is stopped at session end, at interpreter exit,
 and by the kernel if the test process is killed. Under pytest-xdist each worker has its own.
-Each test gets four tables with a random suffix, seeded with SPEC §3's data, so tests never
+Each test gets four tables with a random suffix, seeded with the demo data, so tests never
 see each other's writes and need no cleanup order. Set ``DYNAMODB_ENDPOINT`` to test against
 an emulator you run yourself.
 """

@@ -1,6 +1,6 @@
 """Who is calling: the caller's identification in a ``ContactFlowEvent`` and its lookup.
 
-The order is SPEC §7's: the flow's ``customerId`` parameter, then the ``customerId`` contact
+The order: the flow's ``customerId`` parameter, then the ``customerId`` contact
 attribute, then the caller's number through ``phone-index``. The number is looked up but never
 logged: log lines say "phone lookup" and carry customer ids only.
 """

@@ -187,7 +187,7 @@ class FlowResult:
         return bool(self.customer_id)
 
     def to_map(self) -> dict[str, str]:
-        """The ``STRING_MAP`` response of SPEC §7."""
+        """The flat ``STRING_MAP`` response a contact flow reads its attributes from."""
         return {
             "status": self.status,
             "customerFound": "true" if self.customer_found else "false",

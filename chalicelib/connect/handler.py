@@ -1,4 +1,4 @@
-"""The Connect session use case: tell the Q in Connect AI agent who is calling (SPEC §7).
+"""The Connect session use case: tell the Q in Connect AI agent who is calling.
 
 The contact flow "Customer profile lookup" invokes this while the caller waits in silence, so
 every outcome is an answer, never an exception (a raise makes Connect retry three times, then
@@ -208,7 +208,8 @@ def quiet_sdk_debug_logs() -> None:
 def handle_contact_flow_event(
     event: Any, context: Any, dependencies: ConnectDependencies | None = None
 ) -> dict[str, str]:
-    """The Lambda entry point: always a flat string map, whatever happens (SPEC §7).
+    """The Lambda entry point: always a flat string map, whatever happens: a contact flow reads
+    nothing else.
 
     ``dependencies`` defaults to the process-wide ones of ``chalicelib.runtime``; tests pass
     their own.

@@ -29,7 +29,7 @@ STREAM_VIEW_TYPES: Final = {"card_events": "NEW_IMAGE"}
 
 
 def table_name(logical: str, stage: str) -> str:
-    """Return the deployed name of a table: stage ``local`` has no suffix (SPEC §2)."""
+    """The deployed name of a table: stage ``local`` has none, others end in ``-STAGE``."""
     base = TABLES[logical][1]
     return base if stage == "local" else f"{base}-{stage}"
 

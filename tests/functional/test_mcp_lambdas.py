@@ -1,4 +1,4 @@
-"""The five MCP tool Lambdas, invoked the three ways SPEC §6 names: as AgentCore Gateway does,
+"""The five MCP tool Lambdas, invoked the three ways they are reached: as AgentCore Gateway does,
 with the old guide's JSON-RPC-in-a-body payload, and with a bare JSON-RPC object."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The REST channel end to end: Chalice handler -> service -> DynamoDB Local.
 
-Every lifecycle rule and every error code with its HTTP status, in the envelope of SPEC §5.
+Every lifecycle rule and every error code with its HTTP status, in the error envelope.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Templates, IAM, the deployment package and the deploy script (SPEC §8)."""
+"""Templates, IAM, the deployment package and the deploy script ."""

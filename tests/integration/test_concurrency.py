@@ -1,5 +1,5 @@
 """Races on one card against a real DynamoDB Local: what clients were told must match what was
-committed (SPEC §4: one version per change, one event per version, no gaps)."""
+committed (one version per change, one event per version, no gaps)."""
 
 from __future__ import annotations
 

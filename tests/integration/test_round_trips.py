@@ -1,4 +1,4 @@
-"""DynamoDB round trips per operation, counted at the wire (SPEC §10 budgets)."""
+"""DynamoDB round trips per operation, counted at the wire, against their budgets."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ class CardModel:
     # -- guards shared by every operation -------------------------------------------------------
 
     def owned(self, customer_id: str, card_id: str) -> ModelCard:
-        """SPEC §4: active customer, else AUTH_FAILED; own card, else CARD_NOT_FOUND."""
+        """An active customer, else AUTH_FAILED; own card, else CARD_NOT_FOUND."""
         if self.customers.get(customer_id) != "active":
             raise Refusal("AUTH_FAILED")
         card = self.cards.get(card_id)

@@ -1,4 +1,4 @@
-"""What racing clients were told against what was committed, over 20 seeds (SPEC §3, §4).
+"""What racing clients were told against what was committed, over 20 seeds.
 
 For every seed, fresh cards, and three races of threads released together by a barrier:
 

@@ -1,7 +1,7 @@
 """Nothing sensitive leaves or stays: during a representative run on every channel, every log
 line (stdout/stderr), every response and every stored card, event and idempotency item is
 scanned for 13-19-digit Luhn-valid numbers, CVV/PIN fields, phone numbers and e-mail
-addresses. The customers table holds phone and e-mail by design (SPEC §3) and is not scanned.
+addresses. The customers table holds phone and e-mail by design and is not scanned.
 Requests that try to send a card number or CVV are refused and store nothing.
 """
 

@@ -1,5 +1,5 @@
 """Model-based testing: random sequences of card operations through ``CardService`` on
-DynamoDB Local, each answer and each stored card compared with the SPEC §4 model
+DynamoDB Local, each answer and each stored card compared with the lifecycle model
 (``card_model``), the events with what clients were told (``card_machine``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The card lifecycle of SPEC §4, as pure functions: every rule, no AWS."""
+"""The card lifecycle, as pure functions: every rule, no AWS."""
 
 from __future__ import annotations
 

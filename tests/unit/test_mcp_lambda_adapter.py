@@ -1,4 +1,4 @@
-"""The MCP tool Lambdas' adapter without AWS: the three event kinds of SPEC §6, the gateway's
+"""The MCP tool Lambdas' adapter without AWS: the three event kinds it receives, the gateway's
 client context, and garbage that must never raise."""
 
 from __future__ import annotations
