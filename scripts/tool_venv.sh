@@ -16,14 +16,18 @@ tool="$1"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 requirements="$root/infra/requirements-$tool.txt"
 [[ -f "$requirements" ]] || { echo "tool_venv: no such tool: $requirements is missing" >&2; exit 2; }
-venv="${TOOL_VENVS:-$root/.cache}/$tool-venv"
 python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null 2>&1 || python=python3
 
-mkdir -p "$(dirname "$venv")"
+# A venv's scripts name its absolute path (their #! line), so a venv that was moved or copied
+# (a renamed checkout, a .cache shared between checkouts) has an `aws` that cannot start: the
+# path is resolved (symlinks too) and recorded, and a venv found elsewhere is rebuilt.
+mkdir -p "${TOOL_VENVS:-$root/.cache}"
+venv="$(cd "${TOOL_VENVS:-$root/.cache}" && pwd -P)/$tool-venv"
 exec 9>"$venv.lock"
 flock 9
-if [[ ! -x "$venv/bin/python" ]] || ! cmp -s "$requirements" "$venv/requirements-$tool.txt"; then
+if [[ ! -x "$venv/bin/python" ]] || ! cmp -s "$requirements" "$venv/requirements-$tool.txt" \
+    || [[ "$(cat "$venv/location" 2>/dev/null)" != "$venv" ]]; then
     echo "tool_venv: installing $(grep -v '^#' "$requirements" | tr '\n' ' ')into $venv" >&2
     rm -rf "$venv"
     "$python" -m venv "$venv"
@@ -34,5 +38,6 @@ if [[ ! -x "$venv/bin/python" ]] || ! cmp -s "$requirements" "$venv/requirements
         exit 1
     fi
     cp "$requirements" "$venv/requirements-$tool.txt"
+    echo "$venv" >"$venv/location"
 fi
 echo "$venv"
