@@ -135,7 +135,6 @@ rehearse: install ## the deploy rehearsal alone: every deploy step on moto with 
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(REHEARSAL)
 
 bench: install ## package dev, measure the budgets (cold start from the zip) into docs/PERFORMANCE.md
-	scripts/package.sh dev
 	$(PY) benchmarks/run.py
 
 gateway-schema: install ## export the AgentCore Gateway tool schemas to build/gateway-schemas

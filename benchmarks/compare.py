@@ -1,6 +1,6 @@
 """Before / after of one change: two deployment zips, one function kind, alternating processes.
 
-How the figures of ``benchmarks/FIXES.md`` were measured: package the code before the change
+How the figures of ``benchmarks/FIXES.md`` are measured: package the code before the change
 (``PACKAGE_OUT=/tmp/before scripts/package.sh dev``) and after it, then
 
     .venv/bin/python benchmarks/compare.py connect /tmp/before/deployment.zip \\
@@ -13,18 +13,17 @@ its read-only unpacked package (``benchmarks.cold``), so both sides share the ma
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.cold import KINDS, Sandboxes, child_args, run_child
+from benchmarks.cold import KINDS, Sandbox, cold_start
 from benchmarks.harness import Stack
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the medians of both zips and of the floor."""
+    """Print the medians of the floor and of both zips."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("kind", choices=sorted(KINDS))
     parser.add_argument("before", type=Path)
@@ -32,40 +31,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args(argv)
     kind = KINDS[args.kind]
+    floor = KINDS[kind.floor or args.kind]
     stack = Stack.start()
-    sides = {"before": Sandboxes.open(args.before), "after": Sandboxes.open(args.after)}
-    floor_kind = KINDS[kind.floor or args.kind]
-    seconds: dict[str, list[float]] = {"floor": [], "before": [], "after": []}
-    cpu: dict[str, list[float]] = {"floor": [], "before": [], "after": []}
+    before, after = Sandbox(args.before, stack), Sandbox(args.after, stack)
     try:
-        cards = stack.add_cards("CMP", 2 * args.runs + 2)
-        for index in range(-1, args.runs):  # round -1 warms the page cache
-            env = sides["before"].env(stack)
-            floor = run_child(sides["before"], env, "package", *child_args(floor_kind, ""))
-            if index >= 0:
-                seconds["floor"].append(floor["seconds"])
-                cpu["floor"].append(floor["cpu_seconds"])
-            for offset, (name, sandboxes) in enumerate(sides.items()):
-                card = cards[2 * (index + 1) + offset]
-                result = run_child(
-                    sandboxes, sandboxes.env(stack), kind.where, *child_args(kind, card)
-                )
-                if index >= 0:
-                    seconds[name].append(result["seconds"])
-                    cpu[name].append(result["cpu_seconds"])
+        entries = {"floor": (floor, before), "before": (kind, before), "after": (kind, after)}
+        c = cold_start(stack, entries, args.runs)
     finally:
-        for sandboxes in sides.values():
-            sandboxes.close()
+        before.close()
+        after.close()
         stack.close()
     print(f"{kind.label}, {args.runs} alternating rounds, medians (wall ms, x floor; CPU ms, x):")
-    print(f"  floor: {floor_kind.label}")
-    for name in ("floor", "before", "after"):
-        wall, own = (statistics.median(d[name]) * 1000 for d in (seconds, cpu))
-        wall_floor, cpu_floor = (statistics.median(d["floor"]) * 1000 for d in (seconds, cpu))
-        print(
-            f"  {name:<7} {wall:6.0f} {wall / wall_floor:5.2f} x   CPU {own:6.0f} "
-            f"{own / cpu_floor:5.2f} x"
-        )
+    print(f"  floor: {floor.label}")
+    for name in entries:
+        wall, cpu = c.median(name) * 1000, c.median(name, cpu=True) * 1000
+        ratio, cpu_ratio = c.ratio(name, "floor"), c.ratio(name, "floor", cpu=True)
+        print(f"  {name:<7} {wall:6.0f} {ratio:5.2f} x   CPU {cpu:6.0f} {cpu_ratio:5.2f} x")
     return 0
 
 

@@ -79,17 +79,13 @@ class LambdaTask:
     sdk: Path
 
     @classmethod
-    def unpack(cls, zip_path: Path, root: Path, bytecode: bool = True) -> LambdaTask:
-        """Unpack ``zip_path`` under ``root``; without ``bytecode``, as if it shipped none."""
-        task = root / ("task" if bytecode else "task-sources-only")
+    def unpack(cls, zip_path: Path, root: Path) -> LambdaTask:
+        """Unpack ``zip_path`` under ``root`` (into ``task``, the SDK into ``runtime-sdk``)."""
+        task = root / "task"
         with zipfile.ZipFile(zip_path) as archive:
-            members = [n for n in archive.namelist() if bytecode or not n.endswith(".pyc")]
-            archive.extractall(task, members)
+            archive.extractall(task)
         make_read_only(task)
-        sdk = root / "runtime-sdk"
-        if not sdk.exists():
-            link_sdk(sdk)
-        return cls(task, sdk)
+        return cls(task, link_sdk(root / "runtime-sdk"))
 
     def command(self, *args: str) -> list[str]:
         """The interpreter command line for ``args`` (a script and its arguments)."""

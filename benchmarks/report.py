@@ -1,9 +1,11 @@
-"""The machine, the deployment package, and the Markdown and chart written to ``docs/``."""
+"""What one bench run measured, as the Markdown tables it prints (and puts in the document):
+each figure beside its floor of the same run, its budget and the verdict."""
 
 from __future__ import annotations
 
 import os
 import platform
+import statistics
 import subprocess
 import zipfile
 from collections import Counter
@@ -12,141 +14,188 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from benchmarks.cold import BUDGETED, COLD_BUDGET, COLD_GOAL, KINDS, ColdStart
 from benchmarks.harness import ROOT
-from benchmarks.warm import Latency
-from scripts.package_bytecode import missing_bytecode
+from benchmarks.publisher import PublishRun
+from benchmarks.roundtrips import RoundTrips
+from benchmarks.warm import Latency, percentile
+from chalicelib.publishing import STREAM_BATCH_SIZE
+from scripts.check_template import MAX_ZIP_BYTES
 
-PACKAGE_SOURCES = (
-    "app.py",
-    "chalicelib",
-    "mcp_handlers",
-    "requirements.txt",
-    ".chalice/config.json",
-    "scripts/package.sh",
-    "scripts/package_bytecode.py",
-)
-MAX_ZIP_BYTES = 8 * 1024 * 1024
+VERSIONS = ("botocore", "boto3", "chalice", "pydantic", "aws-lambda-powertools")
 
 
-def machine() -> dict[str, str]:
-    """What the figures were measured on."""
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kib = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": f"{cpu}, {os.cpu_count()} cores",
-        "ram": f"{mem_kib / 1024 / 1024:.1f} GiB",
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "versions": ", ".join(
-            f"{name} {version(name)}"
-            for name in ("botocore", "boto3", "chalice", "pydantic", "aws-lambda-powertools")
-        ),
-        "commit": _git("rev-parse", "--short", "HEAD")
-        + (
-            " (with uncommitted changes)"
-            if _git("status", "--porcelain", "--", "app.py", "chalicelib")
-            else ""
-        ),
-        "load": " / ".join(f"{v:.2f}" for v in os.getloadavg()),
-    }
+@dataclass
+class Results:
+    """Everything one run measured."""
+
+    machine: list[str]
+    cold: ColdStart
+    round_trips: list[RoundTrips]
+    latencies: list[Latency]
+    write_path: dict[str, list[float]]
+    publisher: list[PublishRun]
+    zip_path: Path
+
+
+def machine(runs: int, samples: int) -> list[str]:
+    """What the figures were measured on, and when."""
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "?")
+    commit = _git("rev-parse", "--short", "HEAD")
+    if _git("status", "--porcelain", "--", "app.py", "chalicelib", "mcp_handlers"):
+        commit += " (with uncommitted changes)"
+    ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return [
+        f"- {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}; "
+        f"{runs} cold processes of each kind, {samples} warm samples per operation",
+        f"- {cpu}, {os.cpu_count()} cores, {ram_gib:.1f} GiB RAM, {platform.system()} "
+        f"{platform.release()}; Python {platform.python_version()}; "
+        + ", ".join(f"{name} {version(name)}" for name in VERSIONS),
+        f"- load average (1/5/15 min) at the start: {_load()}",
+    ]
+
+
+def _load() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _git(*args: str) -> str:
-    completed = subprocess.run(
-        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30
-    )
-    return completed.stdout.strip()
+    command = ["git", *args]
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
 
 
-@dataclass(frozen=True)
-class Package:
-    """The deployment zip: its size and what takes the room."""
-
-    path: Path
-    size: int
-    largest: list[tuple[str, int]]
-    rebuilt: bool
-    log: str
-    bytecode: int
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def _newest_source() -> float:
-    newest = 0.0
-    for name in PACKAGE_SOURCES:
-        path = ROOT / name
-        paths = [path] if path.is_file() else list(path.rglob("*")) if path.exists() else []
-        newest = max([newest, *(p.stat().st_mtime for p in paths if p.is_file())])
-    return newest
+def verdict(within: bool) -> str:
+    return "met" if within else "**over**"
 
 
-def deployment_package() -> Package:
-    """``build/package-dev/deployment.zip`` (what ``make package STAGE=dev`` writes), packaged
-    again first when any source is newer than it."""
-    path = ROOT / "build" / "package-dev" / "deployment.zip"
-    rebuilt, log = False, ""
-    if not path.is_file() or path.stat().st_mtime < _newest_source():
-        completed = subprocess.run(
-            ["scripts/package.sh", "dev"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
+def cold_within(c: ColdStart, name: str) -> bool:
+    return c.ratio(name, KINDS[name].floor or name) <= COLD_BUDGET
+
+
+def cold_section(c: ColdStart) -> str:
+    rows = []
+    for name, kind in KINDS.items():
+        floor = kind.floor or name
+        budget = f"<= {COLD_BUDGET} x (goal {COLD_GOAL} x)" if name in BUDGETED else "-"
+        rows.append(
+            [
+                kind.label,
+                f"{c.median(name) * 1000:.0f}",
+                f"{c.ratio(name, floor):.2f}" if kind.floor else "(floor)",
+                f"{min(c.seconds[name]) * 1000:.0f} - {max(c.seconds[name]) * 1000:.0f}",
+                f"{c.median(name, cpu=True) * 1000:.0f}",
+                f"{c.ratio(name, floor, cpu=True):.2f}" if kind.floor else "(floor)",
+                budget,
+                verdict(cold_within(c, name)) if name in BUDGETED else "-",
+            ]
         )
-        rebuilt = True
-        log = (completed.stdout + completed.stderr)[-1500:]
-        if completed.returncode != 0 or not path.is_file():
-            raise RuntimeError(f"scripts/package.sh dev failed: {log}")
+    header = ["cold start", "median ms", "x floor", "range ms", "CPU ms", "CPU x floor"]
+    return table([*header, "budget", "verdict"], rows)
+
+
+def round_trip_section(trips: list[RoundTrips]) -> str:
+    rows = [
+        [
+            t.channel,
+            t.operation,
+            str(len(t.sent)),
+            " + ".join(t.sent) or "-",
+            f"<= {t.budget}",
+            verdict(t.within) + ("" if t.ok else " (the operation failed)"),
+        ]
+        for t in trips
+    ]
+    return table(["channel", "operation", "round trips", "requests", "budget", "verdict"], rows)
+
+
+def latency_section(latencies: list[Latency]) -> str:
+    rows = [
+        [
+            lat.operation,
+            *(f"{lat.app_ms(q):.2f}" for q in (0.5, 0.9, 0.99)),
+            f"{lat.floor_ms:.2f}",
+            " + ".join(lat.calls),
+            f"{lat.ratio:.2f}",
+            "-" if lat.budget is None else f"<= {lat.budget} x",
+            "-" if lat.budget is None else verdict(lat.within),
+        ]
+        for lat in latencies
+    ]
+    header = ["warm, REST handler", "p50 ms", "p90 ms", "p99 ms", "raw calls p50 ms", "raw calls"]
+    return table([*header, "p50 / raw", "budget", "verdict"], rows)
+
+
+def card_events_section(runs: list[PublishRun], write_path: dict[str, list[float]]) -> str:
+    publish = [
+        [
+            r.label,
+            str(r.events),
+            str(r.calls),
+            f"{r.seconds * 1000 / (r.events / STREAM_BATCH_SIZE):.1f}",
+            f"{r.per_second:,.0f}",
+        ]
+        for r in runs
+    ]
+    writes = [
+        [label, f"{statistics.median(ms):.2f}", f"{percentile(ms, 0.9):.2f}", str(len(ms))]
+        for label, ms in write_path.items()
+    ]
+    header = ["publisher, in process", "events", "PutEvents calls", "ms per batch", "events/s"]
+    return "\n\n".join(
+        [
+            table(header, publish),
+            table(
+                ["a lock's DynamoDB calls, raw, on tables", "p50 ms", "p90 ms", "samples"], writes
+            ),
+        ]
+    )
+
+
+def package_section(zip_path: Path) -> str:
+    size = zip_path.stat().st_size
     by_top: Counter[str] = Counter()
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
+    with zipfile.ZipFile(zip_path) as archive:
         for info in archive.infolist():
             by_top[info.filename.split("/", 1)[0]] += info.compress_size
-    sources = [n for n in names if n.endswith(".py")]
-    if missing_bytecode(names):
-        raise RuntimeError(f"{path} has sources without bytecode: run make package STAGE=dev")
-    return Package(path, path.stat().st_size, by_top.most_common(6), rebuilt, log, len(sources))
-
-
-def chart(latencies: list[Latency], path: Path) -> None:
-    """Latency percentiles per operation (bars) and the raw calls' median (marker)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = [lat.operation for lat in latencies]
-    positions = range(len(names))
-    width = 0.26
-    figure, axes = plt.subplots(figsize=(11, 5.5))
-    for shift, (label, q) in zip(
-        (-width, 0, width), (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)), strict=True
-    ):
-        axes.bar(
-            [p + shift for p in positions], [lat.app_p(q) for lat in latencies], width, label=label
-        )
-    axes.scatter(
-        list(positions),
-        [lat.floor_p50 for lat in latencies],
-        marker="_",
-        s=900,
-        color="black",
-        zorder=3,
-        label="raw DynamoDB calls, p50 (floor)",
+    largest = ", ".join(f"{name} {part / 1024:.0f} KiB" for name, part in by_top.most_common(5))
+    row = [f"{size / 1024**2:.2f} MiB", largest, f"<= {MAX_ZIP_BYTES / 1024**2:.0f} MiB"]
+    return table(
+        ["deployment zip", "largest parts", "budget", "verdict"],
+        [[*row, verdict(size <= MAX_ZIP_BYTES)]],
     )
-    axes.set_xticks(list(positions), names, rotation=25, ha="right")
-    axes.set_ylabel("milliseconds (REST handler, in process, DynamoDB Local)")
-    axes.set_title("Warm latency per operation")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+
+
+def over_budget(r: Results) -> list[str]:
+    """What missed its budget, by name."""
+    over = [f"cold start {name}" for name in BUDGETED if not cold_within(r.cold, name)]
+    over += [f"round trips {t.channel} {t.operation}" for t in r.round_trips if not t.within]
+    over += [f"warm {lat.operation}" for lat in r.latencies if not lat.within]
+    if r.zip_path.stat().st_size > MAX_ZIP_BYTES:
+        over.append("deployment zip")
+    return over
+
+
+def render(r: Results) -> str:
+    """Every table, after the run's date, machine and verdict."""
+    over = over_budget(r)
+    summary = "**Over budget: " + "; ".join(over) + ".**" if over else "Every budget is met."
+    return "\n\n".join(
+        [
+            "\n".join([*r.machine, f"- load average at the end: {_load()}"]),
+            summary,
+            cold_section(r.cold),
+            round_trip_section(r.round_trips),
+            latency_section(r.latencies),
+            card_events_section(r.publisher, r.write_path),
+            package_section(r.zip_path),
+        ]
+    )

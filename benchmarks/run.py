@@ -1,26 +1,33 @@
-"""``make bench``: measure the performance budgets in one run and write ``docs/PERFORMANCE.md``.
+"""``make bench``: package the app, measure every performance budget in one run, print the
+tables, and put them in ``docs/PERFORMANCE.md`` between its two markers. The rest of that
+document is prose written by hand: the bench owns the figures, the document explains them.
 
-Starts its own DynamoDB Local (in memory, a free port on 127.0.0.1), creates and seeds the
-tables of stage ``bench``, measures, prints a summary and writes the document and its chart.
-Every floor a figure is compared with is measured in the same run, on the same machine.
+Starts its own DynamoDB Local (in memory, a free port on 127.0.0.1) with the seeded tables of
+stage ``bench``; every floor is measured in the same run. ``--quick`` (one round, a few samples)
+only checks that the bench works: it prints, and leaves the document alone.
 
-    .venv/bin/python benchmarks/run.py [--runs 11] [--samples 200] [--seconds 3]
+    .venv/bin/python benchmarks/run.py [--runs 11] [--samples 200] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import cold, importtime, markdown, publisher, report, roundtrips, throughput, warm
-from benchmarks.harness import ROOT, Stack, WireCounter
+from benchmarks import cold, publisher, roundtrips, warm
+from benchmarks.harness import ROOT, Stack
+from benchmarks.report import Results, machine, render
+from tests.wire_counter import WireCounter
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
-CHART_NAME = "performance-latency.png"
+BEGIN = "<!-- make bench writes the figures below; edit the prose, not them -->"
+END = "<!-- end of what make bench writes -->"
+ZIP = ROOT / "build" / "package-dev" / "deployment.zip"
 
 
 def say(message: str) -> None:
@@ -29,79 +36,77 @@ def say(message: str) -> None:
     sys.__stdout__.flush()
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """Command line: sample sizes."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--runs", type=int, default=11, help="fresh processes per cold start kind (>= 9)"
+def package() -> Path:
+    """``make package STAGE=dev``'s zip, packaged now: the bench measures the code as it is."""
+    say("packaging: scripts/package.sh dev ...")
+    done = subprocess.run(
+        ["scripts/package.sh", "dev"], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    parser.add_argument("--samples", type=int, default=200, help="warm samples per operation")
-    parser.add_argument("--seconds", type=float, default=3.0, help="per throughput run")
-    parser.add_argument("--doc", type=Path, default=DOC, help="where to write the Markdown")
-    return parser.parse_args(argv)
+    if done.returncode != 0:
+        raise SystemExit(f"scripts/package.sh dev failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return ZIP
 
 
-def measure(args: argparse.Namespace, stack: Stack) -> markdown.Results:
-    """Every measurement, in an order where each leaves the next a quiet machine."""
+def measure(args: argparse.Namespace, stack: Stack, zip_path: Path) -> Results:
+    """Every measurement, the fresh processes first (nothing of the app loaded here yet)."""
     from chalicelib.runtime import dynamodb_client
 
-    results = markdown.Results(machine=report.machine(), args=vars(args))
-    say("deployment package (scripts/package.sh dev unless fresh) ...")
-    results.package = report.deployment_package()
-    sandboxes = cold.Sandboxes.open(results.package.path)
+    header = machine(args.runs, args.samples)
+    sandbox = cold.Sandbox(zip_path, stack)
     try:
         say("cold start: fresh processes from the package, every kind in turn ...")
-        results.cold = cold.cold_start(stack, sandboxes, args.runs)
-        results.rss_mib = cold.warm_process_rss(stack, sandboxes, 200)
-        say("what each first request imports (-X importtime) ...")
-        results.imports = {
-            kind: importtime.median_by_package(sandboxes, stack, kind, 3) for kind in cold.BUDGETED
-        }
+        entries = {name: (kind, sandbox) for name, kind in cold.KINDS.items()}
+        cold_start = cold.cold_start(stack, entries, args.runs)
     finally:
-        sandboxes.close()
+        sandbox.close()
+    say("round trips per operation and channel ...")
     wire = WireCounter()
     wire.attach(dynamodb_client())
-    say("round trips per operation and channel ...")
-    results.round_trips = roundtrips.rest_round_trips(stack, wire)
-    for channel, module, measure_channel in [
-        ("mcp", "mcp_handlers.lambda_adapter", lambda: roundtrips.mcp_round_trips(stack, wire)),
-        ("connect", "chalicelib.connect.handler", lambda: roundtrips.connect_round_trips(wire)),
-    ]:
-        if roundtrips.channel_available(module):
-            results.round_trips += measure_channel()
-        else:
-            results.missing.append(channel)
-            say(f"{channel}: not yet available ({module} is missing)")
+    trips = roundtrips.round_trips(stack, wire)
     say("warm latency against the raw calls ...")
-    results.latencies = warm.warm_latencies(stack, args.samples)
-    say("throughput ...")
-    results.throughput = throughput.throughput(stack, wire, args.seconds)
+    latencies = warm.warm_latencies(stack, args.samples)
+    write_path = warm.write_path(stack, args.samples)
     say("card events publisher ...")
-    results.card_events = publisher.measure(stack, args.samples)
-    results.machine["load_end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
-    return results
+    return Results(
+        header, cold_start, trips, latencies, write_path, publisher.throughput(), zip_path
+    )
+
+
+def write_figures(doc: Path, figures: str) -> None:
+    """Replace what stands between the document's two markers with ``figures``."""
+    text = doc.read_text()
+    head, _, rest = text.partition(BEGIN)
+    _, end, tail = rest.partition(END)
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or not end:
+        raise SystemExit(f"{doc} needs the line {BEGIN!r}, then the line {END!r}, once each")
+    doc.write_text(f"{head}{BEGIN}\n\n{figures}\n\n{END}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the bench; exit 0 even when a budget is missed (the document says which)."""
-    args = parse_args(argv)
+    """Run the bench; exit 0 even when a budget is missed (the tables say which)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=11, help="fresh processes of each kind")
+    parser.add_argument("--samples", type=int, default=200, help="warm samples per operation")
+    parser.add_argument("--quick", action="store_true", help="1 run, 10 samples, no document")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.samples = 1, 10
+    zip_path = package()
     say("starting DynamoDB Local ...")
     stack = Stack.start()
     real_stdout = sys.stdout
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the app's log and EMF lines
     try:
-        results = measure(args, stack)
+        results = measure(args, stack, zip_path)
     finally:
         sys.stdout.close()
         sys.stdout = real_stdout
         stack.close()
-    chart = args.doc.parent / CHART_NAME
-    report.chart(results.latencies, chart)
-    args.doc.write_text(markdown.document(results, Path(CHART_NAME)))
-    say(markdown.summary(results))
-    if results.card_events is not None:
-        say("\n".join(publisher.summary(results.card_events)))
-    say(f"wrote {args.doc} and {chart}")
+    figures = render(results)
+    say(figures)
+    if not args.quick:
+        write_figures(DOC, figures)
+        say(f"wrote the figures into {DOC.relative_to(ROOT)}")
     return 0
 
 

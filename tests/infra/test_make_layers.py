@@ -15,7 +15,7 @@ import pytest
 
 from tests.doc_commands import ROOT
 
-DEV_TOOLS = ("pytest", "mypy", "ruff", "schemathesis", "hypothesis", "cfn-lint", "matplotlib")
+DEV_TOOLS = ("pytest", "mypy", "ruff", "schemathesis", "hypothesis", "cfn-lint")
 
 
 def planned_commands(target: str) -> str:

@@ -10,32 +10,18 @@ import pytest
 from chalicelib.commands import Caller, WriteCommand
 from chalicelib.runtime import card_service, dynamodb_client
 from chalicelib.service import CardService
+from tests.wire_counter import WireCounter
 
 CALLER = Caller(channel="api", actor="test", request_id="req")
-
-
-class WireCounter:
-    """Counts HTTP requests the DynamoDB client sends (retries included)."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def __call__(self, request: Any, **_: Any) -> None:
-        self.sent.append(request.headers.get("X-Amz-Target", b"").decode().split(".")[-1])
-
-    def measure(self, action: Callable[[], Any]) -> int:
-        self.sent.clear()
-        action()
-        return len(self.sent)
 
 
 @pytest.fixture
 def wire(ddb_tables: Any) -> Iterator[WireCounter]:
     counter = WireCounter()
     client = dynamodb_client()
-    client.meta.events.register("before-send.dynamodb", counter)
+    counter.attach(client)
     yield counter
-    client.meta.events.unregister("before-send.dynamodb", counter)
+    counter.detach(client)
 
 
 def write(
