@@ -32,9 +32,6 @@ from scripts.seed_items import card_items, customer_items  # noqa: E402
 EVENTS = ROOT / "tests" / "events"
 REGION = "us-east-1"
 BENCH_CUSTOMER = "CUSTBENCH"
-SESSION_ARN = json.loads((EVENTS / "connect" / "voice_customer_id_parameter.json").read_text())[
-    "Details"
-]["Parameters"]["sessionArn"]
 
 
 @dataclass

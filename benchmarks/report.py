@@ -25,17 +25,12 @@ from scripts.check_template import MAX_ZIP_BYTES
 VERSIONS = ("botocore", "boto3", "chalice", "pydantic", "aws-lambda-powertools")
 
 
-@dataclass
-class Results:
-    """Everything one run measured."""
+@dataclass(frozen=True)
+class Table:
+    """One measurement's Markdown table, and what in it missed its budget."""
 
-    machine: list[str]
-    cold: ColdStart
-    round_trips: list[RoundTrips]
-    latencies: list[Latency]
-    write_path: dict[str, list[float]]
-    publisher: list[PublishRun]
-    zip_path: Path
+    text: str
+    over: list[str]
 
 
 def machine(runs: int, samples: int) -> list[str]:
@@ -67,10 +62,10 @@ def _git(*args: str) -> str:
     ).stdout.strip()
 
 
-def table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table."""
+def table(header: list[str], rows: list[list[str]], over: list[str]) -> Table:
+    """A Markdown table (``over``: what in it missed its budget)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+    return Table("\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows]), over)
 
 
 def verdict(within: bool) -> str:
@@ -81,7 +76,8 @@ def cold_within(c: ColdStart, name: str) -> bool:
     return c.ratio(name, KINDS[name].floor or name) <= COLD_BUDGET
 
 
-def cold_section(c: ColdStart) -> str:
+def cold_table(c: ColdStart) -> Table:
+    """Every kind of cold start, over its floor."""
     rows = []
     for name, kind in KINDS.items():
         floor = kind.floor or name
@@ -99,10 +95,12 @@ def cold_section(c: ColdStart) -> str:
             ]
         )
     header = ["cold start", "median ms", "x floor", "range ms", "CPU ms", "CPU x floor"]
-    return table([*header, "budget", "verdict"], rows)
+    over = [f"cold start {name}" for name in BUDGETED if not cold_within(c, name)]
+    return table([*header, "budget", "verdict"], rows, over)
 
 
-def round_trip_section(trips: list[RoundTrips]) -> str:
+def round_trip_table(trips: list[RoundTrips]) -> Table:
+    """Round trips per operation and channel."""
     rows = [
         [
             t.channel,
@@ -114,10 +112,14 @@ def round_trip_section(trips: list[RoundTrips]) -> str:
         ]
         for t in trips
     ]
-    return table(["channel", "operation", "round trips", "requests", "budget", "verdict"], rows)
+    over = [f"round trips {t.channel} {t.operation}" for t in trips if not t.within]
+    return table(
+        ["channel", "operation", "round trips", "requests", "budget", "verdict"], rows, over
+    )
 
 
-def latency_section(latencies: list[Latency]) -> str:
+def latency_table(latencies: list[Latency]) -> Table:
+    """Warm latency per operation, over its raw calls."""
     rows = [
         [
             lat.operation,
@@ -131,11 +133,13 @@ def latency_section(latencies: list[Latency]) -> str:
         for lat in latencies
     ]
     header = ["warm, REST handler", "p50 ms", "p90 ms", "p99 ms", "raw calls p50 ms", "raw calls"]
-    return table([*header, "p50 / raw", "budget", "verdict"], rows)
+    over = [f"warm {lat.operation}" for lat in latencies if not lat.within]
+    return table([*header, "p50 / raw", "budget", "verdict"], rows, over)
 
 
-def card_events_section(runs: list[PublishRun], write_path: dict[str, list[float]]) -> str:
-    publish = [
+def publisher_table(runs: list[PublishRun]) -> Table:
+    """The publisher's throughput on one shard."""
+    rows = [
         [
             r.label,
             str(r.events),
@@ -145,22 +149,23 @@ def card_events_section(runs: list[PublishRun], write_path: dict[str, list[float
         ]
         for r in runs
     ]
-    writes = [
+    header = ["publisher, in process", "events", "PutEvents calls", "ms per batch", "events/s"]
+    return table(header, rows, [])
+
+
+def write_path_table(write_path: dict[str, list[float]]) -> Table:
+    """A lock's raw DynamoDB calls on tables with and without the card-events stream."""
+    rows = [
         [label, f"{statistics.median(ms):.2f}", f"{percentile(ms, 0.9):.2f}", str(len(ms))]
         for label, ms in write_path.items()
     ]
-    header = ["publisher, in process", "events", "PutEvents calls", "ms per batch", "events/s"]
-    return "\n\n".join(
-        [
-            table(header, publish),
-            table(
-                ["a lock's DynamoDB calls, raw, on tables", "p50 ms", "p90 ms", "samples"], writes
-            ),
-        ]
+    return table(
+        ["a lock's DynamoDB calls, raw, on tables", "p50 ms", "p90 ms", "samples"], rows, []
     )
 
 
-def package_section(zip_path: Path) -> str:
+def package_table(zip_path: Path) -> Table:
+    """The deployment zip's size, and what takes the room."""
     size = zip_path.stat().st_size
     by_top: Counter[str] = Counter()
     with zipfile.ZipFile(zip_path) as archive:
@@ -168,34 +173,15 @@ def package_section(zip_path: Path) -> str:
             by_top[info.filename.split("/", 1)[0]] += info.compress_size
     largest = ", ".join(f"{name} {part / 1024:.0f} KiB" for name, part in by_top.most_common(5))
     row = [f"{size / 1024**2:.2f} MiB", largest, f"<= {MAX_ZIP_BYTES / 1024**2:.0f} MiB"]
+    over = [] if size <= MAX_ZIP_BYTES else ["deployment zip"]
     return table(
-        ["deployment zip", "largest parts", "budget", "verdict"],
-        [[*row, verdict(size <= MAX_ZIP_BYTES)]],
+        ["deployment zip", "largest parts", "budget", "verdict"], [[*row, verdict(not over)]], over
     )
 
 
-def over_budget(r: Results) -> list[str]:
-    """What missed its budget, by name."""
-    over = [f"cold start {name}" for name in BUDGETED if not cold_within(r.cold, name)]
-    over += [f"round trips {t.channel} {t.operation}" for t in r.round_trips if not t.within]
-    over += [f"warm {lat.operation}" for lat in r.latencies if not lat.within]
-    if r.zip_path.stat().st_size > MAX_ZIP_BYTES:
-        over.append("deployment zip")
-    return over
-
-
-def render(r: Results) -> str:
-    """Every table, after the run's date, machine and verdict."""
-    over = over_budget(r)
+def render(machine: list[str], tables: list[Table]) -> str:
+    """The run's date and machine, what missed its budget, then every table."""
+    over = [name for t in tables for name in t.over]
     summary = "**Over budget: " + "; ".join(over) + ".**" if over else "Every budget is met."
-    return "\n\n".join(
-        [
-            "\n".join([*r.machine, f"- load average at the end: {_load()}"]),
-            summary,
-            cold_section(r.cold),
-            round_trip_section(r.round_trips),
-            latency_section(r.latencies),
-            card_events_section(r.publisher, r.write_path),
-            package_section(r.zip_path),
-        ]
-    )
+    head = "\n".join([*machine, f"- load average at the end: {_load()}"])
+    return "\n\n".join([head, summary, *(t.text for t in tables)])

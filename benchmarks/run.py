@@ -19,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import cold, publisher, roundtrips, warm
+from benchmarks import cold, publisher, report, roundtrips, warm
 from benchmarks.harness import ROOT, Stack
-from benchmarks.report import Results, machine, render
 from tests.wire_counter import WireCounter
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -47,29 +46,29 @@ def package() -> Path:
     return ZIP
 
 
-def measure(args: argparse.Namespace, stack: Stack, zip_path: Path) -> Results:
+def measure(args: argparse.Namespace, stack: Stack, zip_path: Path) -> str:
     """Every measurement, the fresh processes first (nothing of the app loaded here yet)."""
     from chalicelib.runtime import dynamodb_client
 
-    header = machine(args.runs, args.samples)
+    header = report.machine(args.runs, args.samples)
     sandbox = cold.Sandbox(zip_path, stack)
     try:
         say("cold start: fresh processes from the package, every kind in turn ...")
         entries = {name: (kind, sandbox) for name, kind in cold.KINDS.items()}
-        cold_start = cold.cold_start(stack, entries, args.runs)
+        tables = [report.cold_table(cold.cold_start(stack, entries, args.runs))]
     finally:
         sandbox.close()
     say("round trips per operation and channel ...")
     wire = WireCounter()
     wire.attach(dynamodb_client())
-    trips = roundtrips.round_trips(stack, wire)
+    tables.append(report.round_trip_table(roundtrips.round_trips(stack, wire)))
     say("warm latency against the raw calls ...")
-    latencies = warm.warm_latencies(stack, args.samples)
-    write_path = warm.write_path(stack, args.samples)
-    say("card events publisher ...")
-    return Results(
-        header, cold_start, trips, latencies, write_path, publisher.throughput(), zip_path
-    )
+    tables.append(report.latency_table(warm.warm_latencies(stack, args.samples)))
+    say("card events: the publisher, the write path with and without the stream ...")
+    tables.append(report.publisher_table(publisher.throughput()))
+    tables.append(report.write_path_table(warm.write_path(stack, args.samples)))
+    tables.append(report.package_table(zip_path))
+    return report.render(header, tables)
 
 
 def write_figures(doc: Path, figures: str) -> None:
@@ -97,12 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     real_stdout = sys.stdout
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the app's log and EMF lines
     try:
-        results = measure(args, stack, zip_path)
+        figures = measure(args, stack, zip_path)
     finally:
         sys.stdout.close()
         sys.stdout = real_stdout
         stack.close()
-    figures = render(results)
     say(figures)
     if not args.quick:
         write_figures(DOC, figures)
