@@ -5,8 +5,9 @@
 #   "$(scripts/tool_venv.sh awscli)/bin/aws" --version
 #
 # Tools with their own venv: checkov (scripts/checkov.sh), awscli (the AWS CLI v1 from PyPI that
-# the deploy rehearsal runs) and sam-translator (turns the packaged SAM template into plain
-# CloudFormation for the offline stack checks). A venv is rebuilt when its requirements file
+# the deploy rehearsal runs, and whose tables scripts/check_doc_commands.py parses the docs'
+# commands with) and sam-translator (turns the packaged SAM template into plain CloudFormation
+# for the offline stack checks). A venv is rebuilt when its requirements file
 # changes; concurrent callers (pytest-xdist workers) wait on a lock instead of installing twice.
 # Needs only PyPI.
 set -euo pipefail

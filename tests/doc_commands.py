@@ -7,8 +7,8 @@ the line before it (invisible on GitHub):
   against ``make serve`` on the test's own tables, and compares what it prints with the block
   that follows it when that one is marked ``<!-- doc-test: output -->`` (else it must print
   nothing). Every command of it must succeed.
-- ``<!-- doc-test: aws -->``: needs an AWS account; checked against botocore's models
-  (``tests/infra/test_docs_aws_commands.py``).
+- ``<!-- doc-test: aws -->``: needs an AWS account; ``scripts/check_doc_commands.py`` parses
+  each ``aws`` command of it with the AWS CLI's own command tables instead.
 - ``<!-- doc-test: not run: REASON -->``: neither, and the reason says why (``make dev`` and
   ``make test`` themselves, Docker).
 

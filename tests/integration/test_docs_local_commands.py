@@ -7,8 +7,8 @@ variable set in one block is there in the next, as in the reader's terminal), ag
 reader has right after ``make dev``. The documented address ``http://127.0.0.1:8080`` is
 replaced by the server's. Each block's output (stdout and stderr) is compared with the
 ``<!-- doc-test: output -->`` block after it (``tests/doc_commands.py`` says how), and every
-command must succeed. Blocks meant for AWS are checked by
-``tests/infra/test_docs_aws_commands.py`` instead.
+command must succeed. Blocks meant for AWS are checked by ``scripts/check_doc_commands.py``
+instead.
 """
 
 from __future__ import annotations
