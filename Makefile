@@ -135,7 +135,7 @@ rehearse: install ## the deploy rehearsal alone: every deploy step on moto with 
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(REHEARSAL)
 
 bench: install ## package dev, measure the budgets (cold start from the zip) into docs/PERFORMANCE.md
-	$(PY) benchmarks/run.py
+	$(PY) -m benchmarks.run
 
 gateway-schema: install ## export the AgentCore Gateway tool schemas to build/gateway-schemas
 	$(PY) -m mcp_handlers.schema_export --out build/gateway-schemas

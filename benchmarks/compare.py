@@ -3,7 +3,7 @@
 How the figures of ``benchmarks/FIXES.md`` are measured: package the code before the change
 (``PACKAGE_OUT=/tmp/before scripts/package.sh dev``) and after it, then
 
-    .venv/bin/python benchmarks/compare.py connect /tmp/before/deployment.zip \\
+    .venv/bin/python -m benchmarks.compare connect /tmp/before/deployment.zip \\
         build/package-dev/deployment.zip --runs 15
 
 Each round runs the kind's floor, then the kind from each zip, each in a fresh process from
@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.cold import KINDS, Sandbox, cold_start
 from benchmarks.harness import Stack

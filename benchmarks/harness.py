@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from benchmarks.cold_child import LambdaContext  # noqa: E402
 from chalicelib.clients import LOCAL_CREDENTIALS  # noqa: E402

@@ -5,7 +5,7 @@ Runs cold children of a kind (``benchmarks/cold_child.py``) inside the unpacked 
 ``chalicelib``, ``mcp_handlers``; the dependencies; the SDK; the standard library) and prints
 the slowest modules: how the changes in ``benchmarks/FIXES.md`` were found and measured.
 
-    .venv/bin/python benchmarks/importtime.py rest [--top 25] [--runs 5]
+    .venv/bin/python -m benchmarks.importtime rest [--top 25] [--runs 5]
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.cold import KINDS, Sandbox
 from benchmarks.harness import ROOT, Stack

@@ -6,7 +6,7 @@ Starts its own DynamoDB Local (in memory, a free port on 127.0.0.1) with the see
 stage ``bench``; every floor is measured in the same run. ``--quick`` (one round, a few samples)
 only checks that the bench works: it prints, and leaves the document alone.
 
-    .venv/bin/python benchmarks/run.py [--runs 11] [--samples 200] [--quick]
+    .venv/bin/python -m benchmarks.run [--runs 11] [--samples 200] [--quick]
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import cold, publisher, report, roundtrips, warm
 from benchmarks.harness import ROOT, Stack
