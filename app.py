@@ -2,7 +2,9 @@
 
 Wiring only. Each entry point parses its input, calls one service use case and shapes the output;
 the rules live in ``chalicelib``. Importing this module creates no client and reads no
-environment: dependencies are built on first use (``chalicelib.runtime``).
+environment. It is the composition root: every channel gets its dependencies from here, as the
+functions of ``chalicelib.runtime`` that build them on first use and reuse them after; no
+channel fetches its own.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from chalicelib.models import (
 from chalicelib.publishing import STREAM_BATCH_SIZE, STREAM_STARTING_POSITION
 from chalicelib.rest import edge as rest
 from chalicelib.rest.bare_event_shim import CardOperationsApp
-from chalicelib.runtime import card_service
+from chalicelib.runtime import card_event_publisher, card_service, connect_dependencies
 from chalicelib.settings import deploy_stream_arn
 
 # Powertools owns logging (JSON lines); Chalice adding its own handler would print twice.
@@ -112,7 +114,7 @@ def mcp_http() -> Any:
     """MCP Streamable HTTP (stateless, JSON responses) serving every tool."""
     from mcp_handlers.http import handle_http
 
-    return handle_http(rest.current_http())
+    return handle_http(rest.current_http(), card_service)
 
 
 # -- MCP tool Lambdas: AgentCore Gateway targets, each serving its own tool ----------------------
@@ -123,7 +125,7 @@ def mcp_lock_card(event: Any, context: Any) -> Any:
     """The ``lock_card`` MCP tool."""
     from mcp_handlers.lambda_adapter import handle_lambda_event
 
-    return handle_lambda_event("lock_card", event, context)
+    return handle_lambda_event("lock_card", event, context, card_service)
 
 
 @app.lambda_function(name="mcp_unlock_card")
@@ -131,7 +133,7 @@ def mcp_unlock_card(event: Any, context: Any) -> Any:
     """The ``unlock_card`` MCP tool."""
     from mcp_handlers.lambda_adapter import handle_lambda_event
 
-    return handle_lambda_event("unlock_card", event, context)
+    return handle_lambda_event("unlock_card", event, context, card_service)
 
 
 @app.lambda_function(name="mcp_request_new_card")
@@ -139,7 +141,7 @@ def mcp_request_new_card(event: Any, context: Any) -> Any:
     """The ``request_new_card`` MCP tool."""
     from mcp_handlers.lambda_adapter import handle_lambda_event
 
-    return handle_lambda_event("request_new_card", event, context)
+    return handle_lambda_event("request_new_card", event, context, card_service)
 
 
 @app.lambda_function(name="mcp_list_cards")
@@ -147,7 +149,7 @@ def mcp_list_cards(event: Any, context: Any) -> Any:
     """The ``list_cards`` MCP tool."""
     from mcp_handlers.lambda_adapter import handle_lambda_event
 
-    return handle_lambda_event("list_cards", event, context)
+    return handle_lambda_event("list_cards", event, context, card_service)
 
 
 @app.lambda_function(name="mcp_activate_card")
@@ -155,7 +157,7 @@ def mcp_activate_card(event: Any, context: Any) -> Any:
     """The ``activate_card`` MCP tool."""
     from mcp_handlers.lambda_adapter import handle_lambda_event
 
-    return handle_lambda_event("activate_card", event, context)
+    return handle_lambda_event("activate_card", event, context, card_service)
 
 
 # -- Amazon Connect ------------------------------------------------------------------------------
@@ -166,7 +168,7 @@ def connect_update_session_data(event: Any, context: Any) -> dict[str, str]:
     """Put the caller's context into the Q in Connect session (contact flow Lambda)."""
     from chalicelib.connect.handler import handle_contact_flow_event
 
-    return handle_contact_flow_event(event, context)
+    return handle_contact_flow_event(event, context, connect_dependencies)
 
 
 # -- Card events: the card-events table's stream, published to EventBridge -------------------------
@@ -182,4 +184,4 @@ def publish_card_events(event: DynamoDBEvent) -> dict[str, Any]:
     """Publish each new event item as one card event; report the records to retry."""
     from chalicelib.publishing.stream import handle_stream_batch
 
-    return handle_stream_batch(event.to_dict(), event.context)
+    return handle_stream_batch(event.to_dict(), event.context, card_event_publisher)

@@ -64,7 +64,7 @@ def _run(label: str, cards: int) -> PublishRun:
     publisher = CardEventPublisher(bus, "betterbank-cards-bench")
     began = time.perf_counter()
     for batch in batches:
-        answer = handle_stream_batch(batch, _Context(), publisher)
+        answer = handle_stream_batch(batch, _Context(), lambda: publisher)
         if answer != {"batchItemFailures": []}:
             raise RuntimeError(f"the publisher failed records: {answer}")
     return PublishRun(label, EVENTS, bus.calls, time.perf_counter() - began)

@@ -1,7 +1,11 @@
 """Where the process builds its dependencies: once, lazily, in one place.
 
 Importing the app creates nothing; the first request builds the settings, the DynamoDB client,
-the store and the service, and later requests reuse them (warm Lambda invocations).
+the store and the service, and later requests reuse them (warm Lambda invocations). Only
+``app.py``, the composition root, imports this module: it hands these functions to the
+channels, which call them when a request needs what they build, so no channel fetches its own
+dependencies and each can be given others (the tests' fakes). Each channel's modules are
+imported here inside the function that needs them, so the REST path never loads the others.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from mcp_handlers.jsonrpc import (
     is_notification,
     valid_id,
 )
-from mcp_handlers.tools import TOOLS_BY_NAME, CardOperations, call_tool, tool_definitions
+from mcp_handlers.tools import TOOLS_BY_NAME, ServiceProvider, call_tool, tool_definitions
 
 HANDSHAKE_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
 STATELESS_VERSIONS = ("2026-07-28",)
@@ -60,16 +60,15 @@ _VERSION_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """Where a message came from: the tools it may see, who called, the transport's version.
-
-    ``service`` is ``None`` in production (the process-wide service, built on first use);
-    tests pass a fake. ``deadline``: when work for this request must stop being started.
+    """Where a message came from: the tools it may see, who called, the service the tools run
+    on (asked for only by a tool call), the transport's version, and ``deadline``: when work
+    for this request must stop being started.
     """
 
     tools: tuple[str, ...]
     caller: Caller
+    service: ServiceProvider
     transport_version: str | None = None
-    service: CardOperations | None = None
     deadline: Deadline | None = None
 
 

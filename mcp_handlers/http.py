@@ -29,7 +29,7 @@ from mcp_handlers.jsonrpc import (
     RpcError,
     error_response,
 )
-from mcp_handlers.tools import TOOLS_BY_NAME
+from mcp_handlers.tools import TOOLS_BY_NAME, ServiceProvider
 
 MAX_BODY_BYTES = 1024 * 1024
 ALL_TOOLS = tuple(TOOLS_BY_NAME)
@@ -87,8 +87,9 @@ def _actor(request: HttpRequest) -> str:
     return request.principal or "mcp"
 
 
-def handle_http(request: HttpRequest) -> Response:
-    """Answer one Streamable HTTP request carrying a JSON-RPC message (or a 2025-03-26 batch)."""
+def handle_http(request: HttpRequest, service: ServiceProvider) -> Response:
+    """Answer one Streamable HTTP request carrying a JSON-RPC message (or a 2025-03-26 batch),
+    running tool calls on the service ``service`` gives (the app passes the process-wide one)."""
     problem = _transport_problem(request)
     if problem is not None:
         return problem
@@ -101,7 +102,8 @@ def handle_http(request: HttpRequest) -> Response:
         return mismatch
     version = request.headers.get("mcp-protocol-version") or DEFAULT_HTTP_VERSION
     caller = Caller(channel="mcp", actor=_actor(request), request_id=request.request_id)
-    reply = dispatch(message, Exchange(ALL_TOOLS, caller, version, deadline=request.deadline))
+    exchange = Exchange(ALL_TOOLS, caller, service, version, request.deadline)
+    reply = dispatch(message, exchange)
     if reply.body is None:
         return Response(body="", status_code=202, headers={})
     return _json(reply.status, reply.body)

@@ -27,7 +27,7 @@ from chalicelib.rest.proxy_event import body_text, lambda_request_id
 from chalicelib.validation import field_error, load_json
 from mcp_handlers.dispatch import Exchange, dispatch
 from mcp_handlers.jsonrpc import INVALID_REQUEST, PARSE_ERROR, RpcError, error_response
-from mcp_handlers.tools import TOOLS_BY_NAME, CardOperations, call_tool, refusal
+from mcp_handlers.tools import TOOLS_BY_NAME, ServiceProvider, call_tool, refusal
 
 MAX_BODY_BYTES = 1024 * 1024
 #: Kept back from the Lambda's remaining time to shape and return the answer.
@@ -60,19 +60,15 @@ def _actor(custom: dict[str, Any]) -> str:
     return "mcp"
 
 
-def handle_lambda_event(
-    tool_name: str, event: Any, context: Any, service: CardOperations | None = None
-) -> Any:
-    """Serve one invocation of ``tool_name``'s Lambda, whatever shape the event has.
-
-    ``service`` is for tests; the Lambdas use the process-wide one, built on first use.
-    """
+def handle_lambda_event(tool_name: str, event: Any, context: Any, service: ServiceProvider) -> Any:
+    """Serve one invocation of ``tool_name``'s Lambda, whatever shape the event has, on the
+    service ``service`` gives (the app passes the process-wide one)."""
     request_id = _request_id(context)
     try:
         custom = _custom_context(context)
         caller = Caller(channel="mcp", actor=_actor(custom), request_id=request_id)
         deadline = Deadline.for_invocation(context, REQUEST_BUDGET_SECONDS, ANSWER_RESERVE_SECONDS)
-        exchange = Exchange((tool_name,), caller, service=service, deadline=deadline)
+        exchange = Exchange((tool_name,), caller, service, deadline=deadline)
         if TOOL_NAME_KEY in custom:
             return _gateway_call(exchange, str(custom[TOOL_NAME_KEY]), event)
         if isinstance(event, dict) and "body" in event:

@@ -18,7 +18,6 @@ from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import errors, models
 from chalicelib.commands import Caller, WriteCommand
-from chalicelib.runtime import card_service
 from chalicelib.validation import field_errors
 from mcp_handlers.arguments import (
     ActivateCardArgs,
@@ -40,6 +39,9 @@ class CardOperations(Protocol):
     def list_cards(self, customer_id: str, caller: Caller) -> dict[str, Any]: ...
 
 
+#: How a channel reaches the card service: called only once a call needs it, so a malformed
+#: call builds no client (the app passes the process-wide service's; tests pass a fake's).
+ServiceProvider = Callable[[], CardOperations]
 Runner = Callable[[Any, Caller, CardOperations], dict[str, Any]]
 
 
@@ -242,11 +244,11 @@ def refusal(exc: errors.CardOpsError, request_id: str) -> ToolOutcome:
 
 
 def call_tool(
-    tool: ToolSpec, arguments: Any, caller: Caller, service: CardOperations | None = None
+    tool: ToolSpec, arguments: Any, caller: Caller, service: ServiceProvider
 ) -> ToolOutcome:
     """Validate the arguments, run the tool, and turn any refusal into an ``isError`` outcome.
 
-    The service is built only once arguments are valid, so a malformed call costs no client.
+    The service is asked for only once arguments are valid, so a malformed call costs no client.
     """
     try:
         args = tool.arguments.model_validate(arguments)
@@ -257,6 +259,6 @@ def call_tool(
         )
         return refusal(invalid, caller.request_id)
     try:
-        return ToolOutcome(tool.run(args, caller, service or card_service()), is_error=False)
+        return ToolOutcome(tool.run(args, caller, service()), is_error=False)
     except errors.CardOpsError as exc:
         return refusal(exc, caller.request_id)

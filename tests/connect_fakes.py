@@ -300,7 +300,7 @@ def invoke_concurrently(
 
     def one(_: int) -> Timed:
         started = time.perf_counter()
-        answer = handle_contact_flow_event(event, context or FakeLambdaContext(), deps)
+        answer = handle_contact_flow_event(event, context or FakeLambdaContext(), lambda: deps)
         return Timed(answer, time.perf_counter() - started)
 
     with ThreadPoolExecutor(max_workers=runs) as pool:

@@ -104,3 +104,8 @@ class FakeCardService:
 
 
 MCP_CALLER = Caller(channel="mcp", actor="mcp", request_id="req-unit")
+
+
+def no_service() -> FakeCardService:
+    """The service provider of a request that must never reach the service."""
+    raise AssertionError("this request must not reach the card service")

@@ -49,7 +49,7 @@ SDK_LOGGERS = ("botocore", "boto3", "urllib3")
 
 @dataclass(frozen=True, slots=True)
 class ConnectDependencies:
-    """What the use case talks to: built once per process by ``chalicelib.runtime``."""
+    """What the use case talks to: built once per process by the app's composition root."""
 
     directory: CustomerDirectory
     connect: Any
@@ -206,13 +206,13 @@ def quiet_sdk_debug_logs() -> None:
 
 
 def handle_contact_flow_event(
-    event: Any, context: Any, dependencies: ConnectDependencies | None = None
+    event: Any, context: Any, dependencies: Callable[[], ConnectDependencies]
 ) -> dict[str, str]:
     """The Lambda entry point: always a flat string map, whatever happens: a contact flow reads
     nothing else.
 
-    ``dependencies`` defaults to the process-wide ones of ``chalicelib.runtime``; tests pass
-    their own.
+    ``dependencies`` gives the clients (the app passes the process-wide ones; tests their own),
+    asked for only once the event is well formed, so a malformed one costs no client.
     """
     started = time.perf_counter()
     result = FlowResult("ERROR")
@@ -225,11 +225,8 @@ def handle_contact_flow_event(
             get_logger().warning("malformed contact flow event")
         else:
             contact_id = parsed.contact.ContactId
-            if dependencies is None:
-                from chalicelib.runtime import connect_dependencies
-
-                dependencies = connect_dependencies()
-            result = SessionContextUpdater(dependencies, get_logger()).update(parsed, deadline)
+            updater = SessionContextUpdater(dependencies(), get_logger())
+            result = updater.update(parsed, deadline)
     except Exception as exc:  # the flow needs a map, not a stack trace
         logging.getLogger(__name__).error("connect session lambda failed: %s", type(exc).__name__)
     _observe(result, contact_id, started)

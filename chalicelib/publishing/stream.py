@@ -71,11 +71,12 @@ def batch_response(failures: Iterable[str]) -> dict[str, list[dict[str, str]]]:
 
 
 def handle_stream_batch(
-    event: Any, context: Any, publisher: CardEventPublisher | None = None
+    event: Any, context: Any, publisher: Callable[[], CardEventPublisher]
 ) -> dict[str, list[dict[str, str]]]:
     """Publish one batch; report, and log with ids only, what must be retried.
 
-    ``publisher`` is for tests and the replay; the Lambda uses the process-wide one.
+    ``publisher`` gives the publisher (the app passes the process-wide one; tests their own),
+    asked for only once the batch is read.
     """
     try:
         records = stream_records(event)
@@ -83,11 +84,7 @@ def handle_stream_batch(
         get_logger().warning("card events batch unreadable")
         return batch_response([UNREADABLE])
     try:
-        if publisher is None:
-            from chalicelib.runtime import card_event_publisher
-
-            publisher = card_event_publisher()
-        outcome = publisher.publish(records, _seconds_left(context))
+        outcome = publisher().publish(records, _seconds_left(context))
     except Exception as exc:
         get_logger().exception("card events not published", extra={"records": len(records)})
         outcome = Outcome(failures=[r.sequence_number for r in records], causes=[_name(exc)])

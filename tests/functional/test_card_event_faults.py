@@ -57,7 +57,7 @@ def _publisher(bus: CardEventBus, faults: PutEventsFaults) -> CardEventPublisher
 
 def _run(bus: CardEventBus, faults: PutEventsFaults, event: dict[str, Any]) -> list[str]:
     answer = handle_stream_batch(
-        event, FakeLambdaContext(remaining_ms=60_000), _publisher(bus, faults)
+        event, FakeLambdaContext(remaining_ms=60_000), lambda: _publisher(bus, faults)
     )
     return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
 
@@ -219,7 +219,7 @@ def test_when_the_failure_queue_refuses_the_record_is_reported(
     bad["version"] = 0
     event = stream_event(stream_record(bad, 1), stream_record(event_values("CARDCCC", 1), 2))
 
-    answer = handle_stream_batch(event, FakeLambdaContext(remaining_ms=60_000), publisher)
+    answer = handle_stream_batch(event, FakeLambdaContext(remaining_ms=60_000), lambda: publisher)
 
     assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == sequence_numbers(event)
     assert _published(card_event_bus) == []

@@ -167,7 +167,7 @@ def test_card_number_arguments_are_refused_on_every_mcp_way_in(
 
 def test_connect_answers_when_the_context_clock_fails() -> None:
     answer = handle_contact_flow_event(
-        load_event("voice_customer_id_parameter"), RaisingContext(), dependencies()
+        load_event("voice_customer_id_parameter"), RaisingContext(), dependencies
     )
     assert answer["status"] in {"OK", "SESSION_NOT_FOUND", "ERROR"}
     assert all(isinstance(value, str) for value in answer.values())
@@ -176,11 +176,11 @@ def test_connect_answers_when_the_context_clock_fails() -> None:
 def test_connect_drops_card_number_shaped_ids(caplog: pytest.LogCaptureFixture) -> None:
     event = load_event("voice_customer_id_parameter")
     event["Details"]["Parameters"]["customerId"] = f"CUST{PAN}"
-    answer = handle_contact_flow_event(event, None, dependencies())
+    answer = handle_contact_flow_event(event, None, dependencies)
     assert PAN not in json.dumps(answer)
     event = load_event("voice_customer_id_parameter")
     event["Details"]["ContactData"]["ContactId"] = PAN
-    assert handle_contact_flow_event(event, None, dependencies())["status"] == "ERROR"
+    assert handle_contact_flow_event(event, None, dependencies)["status"] == "ERROR"
     assert PAN not in log_text(caplog.records)
 
 
@@ -197,5 +197,5 @@ def test_a_context_whose_attributes_raise_is_survived(ddb_tables: Any) -> None:
     status, _ = post_mcp(json.dumps(lock(1)), HostileContext())
     assert status == 200
     event = load_event("voice_customer_id_parameter")
-    flow = handle_contact_flow_event(event, HostileContext(), dependencies())
+    flow = handle_contact_flow_event(event, HostileContext(), dependencies)
     assert flow["status"] in {"OK", "SESSION_NOT_FOUND", "ERROR", "CUSTOMER_NOT_FOUND"}

@@ -83,7 +83,7 @@ def test_connect_events(examples: int, caplog: pytest.LogCaptureFixture, say: An
     @settings(FUZZ, max_examples=examples)
     @given(event=connect_events())
     def check(event: Any) -> None:
-        result = handle_contact_flow_event(event, FakeLambdaContext(), deps)
+        result = handle_contact_flow_event(event, FakeLambdaContext(), lambda: deps)
         assert isinstance(result, dict)
         tally.add(result.get("status"))
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in result.items()), result

@@ -67,7 +67,7 @@ def _publish(
     park: Callable[[StreamRecord], bool] | None = None,
 ) -> list[str]:
     publisher = CardEventPublisher(fake, "betterbank-cards-test", sleep=lambda _s: None, park=park)
-    answer = handle_stream_batch(event, context or _context(), publisher)
+    answer = handle_stream_batch(event, context or _context(), lambda: publisher)
     return [f["itemIdentifier"] for f in answer["batchItemFailures"]]
 
 

@@ -116,7 +116,7 @@ class Stubs:
 
     def invoke(self, event: dict[str, Any]) -> dict[str, str]:
         deps = dependencies(self.directory, self.connect, self.qconnect)
-        return handle_contact_flow_event(event, FakeLambdaContext(), deps)
+        return handle_contact_flow_event(event, FakeLambdaContext(), lambda: deps)
 
     def verify(self) -> None:
         self.q.assert_no_pending_responses()

@@ -36,7 +36,8 @@ def send(
     if version:
         params["_meta"] = {"io.modelcontextprotocol/protocolVersion": version}
     message = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    exchange = Exchange(tools, MCP_CALLER, transport, service or FakeCardService())
+    chosen = service or FakeCardService()
+    exchange = Exchange(tools, MCP_CALLER, lambda: chosen, transport)
     return dispatch(message, exchange)
 
 
@@ -214,7 +215,7 @@ def test_bad_arguments_are_validation_results_that_echo_no_input(arguments: dict
     ],
 )
 def test_protocol_mistakes_are_jsonrpc_errors(message: Any, code: int) -> None:
-    reply = dispatch(message, Exchange(ALL_TOOLS, MCP_CALLER, service=FakeCardService()))
+    reply = dispatch(message, Exchange(ALL_TOOLS, MCP_CALLER, FakeCardService))
     error = error_of(reply)
     assert error["code"] == code
     assert isinstance(reply.body, dict)
@@ -253,7 +254,7 @@ def test_a_meta_version_that_contradicts_the_header_is_32020() -> None:
 
 
 def test_notifications_get_no_answer_even_when_malformed() -> None:
-    exchange = Exchange(ALL_TOOLS, MCP_CALLER, service=FakeCardService())
+    exchange = Exchange(ALL_TOOLS, MCP_CALLER, FakeCardService)
     for message in (
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": "bad"},
@@ -267,11 +268,11 @@ def test_batches_only_in_2025_03_26() -> None:
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "nope"},
     ]
-    old = dispatch(batch, Exchange(ALL_TOOLS, MCP_CALLER, "2025-03-26"))
+    old = dispatch(batch, Exchange(ALL_TOOLS, MCP_CALLER, FakeCardService, "2025-03-26"))
     assert isinstance(old.body, list)
     assert [(a["id"], "error" in a) for a in old.body] == [(1, False), (2, True)]
     for version in ("2025-06-18", "2025-11-25", MODERN):
-        reply = dispatch(batch, Exchange(ALL_TOOLS, MCP_CALLER, version))
+        reply = dispatch(batch, Exchange(ALL_TOOLS, MCP_CALLER, FakeCardService, version))
         assert (reply.status, error_of(reply)["code"]) == (400, -32600)
-    empty = dispatch([], Exchange(ALL_TOOLS, MCP_CALLER, "2025-03-26"))
+    empty = dispatch([], Exchange(ALL_TOOLS, MCP_CALLER, FakeCardService, "2025-03-26"))
     assert error_of(empty)["code"] == -32600

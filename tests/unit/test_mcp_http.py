@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.rest.request import HttpRequest
 from mcp_handlers.http import MAX_BODY_BYTES, handle_http
+from tests.mcp_fakes import no_service
 
 PING = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})
 JSON_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
@@ -18,7 +19,7 @@ JSON_HEADERS = {"content-type": "application/json", "accept": "application/json,
 def post(body: str | None = PING, method: str = "POST", **headers: str) -> Any:
     all_headers = {**JSON_HEADERS, **{k.replace("_", "-"): v for k, v in headers.items()}}
     request = HttpRequest("req-1", all_headers, {}, body, None, method)
-    return handle_http(request)
+    return handle_http(request, no_service)
 
 
 def test_ping_answers_json() -> None:

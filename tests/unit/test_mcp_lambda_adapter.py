@@ -47,7 +47,9 @@ def gateway(tool_name: str, **extra: str) -> LambdaContext:
 
 def test_a_gateway_call_returns_the_plain_structured_result_with_the_gateway_actor() -> None:
     service = FakeCardService()
-    result = handle_lambda_event("lock_card", LOCK, gateway("lock-card___lock_card"), service)
+    result = handle_lambda_event(
+        "lock_card", LOCK, gateway("lock-card___lock_card"), lambda: service
+    )
     assert result["card"]["status"] == "locked"
     assert "content" not in result  # not an MCP envelope: the gateway would wrap it again
     ((_, command, caller),) = service.calls
@@ -59,17 +61,19 @@ def test_a_gateway_call_returns_the_plain_structured_result_with_the_gateway_act
 
 def test_the_tool_name_is_split_on_the_first_triple_underscore() -> None:
     service = FakeCardService()
-    ok = handle_lambda_event("lock_card", LOCK, gateway("my-target___lock_card"), service)
+    ok = handle_lambda_event("lock_card", LOCK, gateway("my-target___lock_card"), lambda: service)
     assert ok["card"]["status"] == "locked"
-    odd = handle_lambda_event("lock_card", LOCK, gateway("t___lock_card___x"), service)
+    odd = handle_lambda_event("lock_card", LOCK, gateway("t___lock_card___x"), lambda: service)
     assert odd["error"]["code"] == "VALIDATION_ERROR"
-    bare = handle_lambda_event("lock_card", LOCK, gateway("lock_card"), service)
+    bare = handle_lambda_event("lock_card", LOCK, gateway("lock_card"), lambda: service)
     assert bare["card"]["status"] == "locked"
 
 
 def test_a_tool_this_lambda_does_not_serve_is_refused_as_a_result() -> None:
     service = FakeCardService()
-    result = handle_lambda_event("lock_card", LOCK, gateway("unlock-card___unlock_card"), service)
+    result = handle_lambda_event(
+        "lock_card", LOCK, gateway("unlock-card___unlock_card"), lambda: service
+    )
     assert result["error"]["code"] == "VALIDATION_ERROR"
     assert "lock_card" in result["error"]["message"]
     assert service.calls == []
@@ -77,7 +81,9 @@ def test_a_tool_this_lambda_does_not_serve_is_refused_as_a_result() -> None:
 
 def test_a_refusal_is_a_plain_error_object() -> None:
     service = FakeCardService(refusals={"CARD001": errors.CardNotFoundError()})
-    result = handle_lambda_event("lock_card", LOCK, gateway("lock-card___lock_card"), service)
+    result = handle_lambda_event(
+        "lock_card", LOCK, gateway("lock-card___lock_card"), lambda: service
+    )
     assert result == {
         "error": {
             "code": "CARD_NOT_FOUND",
@@ -91,7 +97,7 @@ def test_a_refusal_is_a_plain_error_object() -> None:
 def test_without_gateway_ids_the_actor_is_mcp() -> None:
     service = FakeCardService()
     context = LambdaContext(ClientContext({"bedrockAgentCoreToolName": "lock-card___lock_card"}))
-    handle_lambda_event("lock_card", LOCK, context, service)
+    handle_lambda_event("lock_card", LOCK, context, lambda: service)
     assert service.calls[0][2].actor == "mcp"
 
 
@@ -100,13 +106,13 @@ def test_without_gateway_ids_the_actor_is_mcp() -> None:
 )
 def test_without_a_client_context_the_event_is_the_lambdas_own_arguments(context: Any) -> None:
     service = FakeCardService()
-    result = handle_lambda_event("lock_card", LOCK, context, service)
+    result = handle_lambda_event("lock_card", LOCK, context, lambda: service)
     assert result["card"]["status"] == "locked"
 
 
 def test_the_guides_body_payload_answers_in_the_same_style() -> None:
     event = {"body": json.dumps({"method": "tools/list", "id": 1})}
-    response = handle_lambda_event("activate_card", event, None, FakeCardService())
+    response = handle_lambda_event("activate_card", event, None, FakeCardService)
     assert response["statusCode"] == 200
     assert response["headers"] == {"Content-Type": "application/json"}
     body = json.loads(response["body"])
@@ -116,7 +122,7 @@ def test_the_guides_body_payload_answers_in_the_same_style() -> None:
 
 def test_a_body_notification_is_202_with_an_empty_body() -> None:
     event = {"body": json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})}
-    assert handle_lambda_event("lock_card", event, None)["statusCode"] == 202
+    assert handle_lambda_event("lock_card", event, None, FakeCardService)["statusCode"] == 202
 
 
 def test_a_bare_jsonrpc_object_gets_a_bare_answer() -> None:
@@ -125,14 +131,14 @@ def test_a_bare_jsonrpc_object_gets_a_bare_answer() -> None:
         "method": "tools/call",
         "params": {"name": "lock_card", "arguments": LOCK},
     }
-    answer = handle_lambda_event("lock_card", message, None, FakeCardService())
+    answer = handle_lambda_event("lock_card", message, None, FakeCardService)
     assert answer["id"] == "a"
     assert answer["result"]["isError"] is False
 
 
 def test_a_bug_in_a_gateway_call_is_a_generic_error_object() -> None:
     result = handle_lambda_event(
-        "lock_card", LOCK, gateway("lock-card___lock_card"), FakeCardService(crash=True)
+        "lock_card", LOCK, gateway("lock-card___lock_card"), lambda: FakeCardService(crash=True)
     )
     assert result["error"]["code"] == "INTERNAL_ERROR"
     assert "arn:" not in json.dumps(result)
@@ -144,7 +150,7 @@ def test_a_bug_in_a_body_call_is_500_with_32603() -> None:
             {"id": 1, "method": "tools/call", "params": {"name": "lock_card", "arguments": LOCK}}
         )
     }
-    response = handle_lambda_event("lock_card", event, None, FakeCardService(crash=True))
+    response = handle_lambda_event("lock_card", event, None, lambda: FakeCardService(crash=True))
     assert response["statusCode"] == 500
     assert json.loads(response["body"])["error"]["code"] == -32603
 
@@ -178,7 +184,7 @@ def test_a_bug_in_a_body_call_is_500_with_32603() -> None:
 @pytest.mark.parametrize("context", [None, gateway("lock-card___lock_card")])
 def test_garbage_never_raises_and_never_reaches_the_service(event: Any, context: Any) -> None:
     service = FakeCardService()
-    answer = handle_lambda_event("lock_card", event, context, service)
+    answer = handle_lambda_event("lock_card", event, context, lambda: service)
     assert isinstance(answer, dict | list)
     json.dumps(answer)
     assert service.calls == []
