@@ -13,7 +13,7 @@ from typing import Any
 
 from chalice.app import DynamoDBEvent, IAMAuthorizer
 
-from chalicelib.commands import WriteCommand
+from chalicelib.commands import write_command
 from chalicelib.models import (
     ActivateCardRequest,
     LockCardRequest,
@@ -33,23 +33,16 @@ IAM = IAMAuthorizer()
 app = CardOperationsApp(app_name="betterbank-card-operations", configure_logs=False)
 
 
-def _command(operation: str, body: Any, params: dict[str, Any]) -> WriteCommand:
-    return WriteCommand(
-        operation=operation,
-        customer_id=body.customer_id,
-        card_id=body.card_id,
-        params=params,
-        idempotency_key=rest.idempotency_key(),
-        if_match=rest.if_match(),
-    )
+def _guards() -> tuple[str | None, frozenset[int] | None]:
+    """What guards a REST write, read after its body: ``Idempotency-Key``, then ``If-Match``."""
+    return rest.idempotency_key(), rest.if_match()
 
 
 @app.route("/v1/cards/lock", methods=["POST"], authorizer=IAM)
 @rest.api_operation
 def lock_card() -> dict[str, Any]:
     """Lock a card."""
-    body = rest.parse_body(LockCardRequest)
-    command = _command("lock", body, {"reason": body.reason})
+    command = write_command(rest.parse_body(LockCardRequest), *_guards())
     return card_service().lock_card(command, rest.caller())
 
 
@@ -57,25 +50,24 @@ def lock_card() -> dict[str, Any]:
 @rest.api_operation
 def unlock_card() -> dict[str, Any]:
     """Unlock a card."""
-    body = rest.parse_body(UnlockCardRequest)
-    return card_service().unlock_card(_command("unlock", body, {}), rest.caller())
+    command = write_command(rest.parse_body(UnlockCardRequest), *_guards())
+    return card_service().unlock_card(command, rest.caller())
 
 
 @app.route("/v1/cards/request-new", methods=["POST"], authorizer=IAM)
 @rest.api_operation
 def request_new_card() -> dict[str, Any]:
     """Order a replacement card."""
-    body = rest.parse_body(RequestNewCardRequest)
-    params = {"reason": body.reason, "shipping_speed": body.shipping_speed}
-    return card_service().request_new_card(_command("request_new", body, params), rest.caller())
+    command = write_command(rest.parse_body(RequestNewCardRequest), *_guards())
+    return card_service().request_new_card(command, rest.caller())
 
 
 @app.route("/v1/cards/activate", methods=["POST"], authorizer=IAM)
 @rest.api_operation
 def activate_card() -> dict[str, Any]:
     """Activate a replacement card."""
-    body = rest.parse_body(ActivateCardRequest)
-    return card_service().activate_card(_command("activate", body, {}), rest.caller())
+    command = write_command(rest.parse_body(ActivateCardRequest), *_guards())
+    return card_service().activate_card(command, rest.caller())
 
 
 @app.route("/v1/customers/{customer_id}/cards", methods=["GET"], authorizer=IAM)

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller, CardCommand
 
 #: The field a replayed answer carries (MCP results); REST turns it into a header.
 REPLAYED = "replayed"
@@ -40,8 +40,9 @@ class IdempotencyRecord:
         return self.expires_at is not None and self.expires_at <= now_epoch
 
 
-def record_key(command: WriteCommand, caller: Caller) -> str | None:
-    """The stored key, ``customer#channel#operation#client_key`` (``None`` when unkeyed)."""
+def record_key(command: CardCommand, caller: Caller) -> str | None:
+    """The stored key, ``customer#channel#operation#client_key`` (``None`` when unkeyed); the
+    operation is the command type's own, so a key used to lock can never answer an unlock."""
     if command.idempotency_key is None:
         return None
     return "#".join(
@@ -49,7 +50,7 @@ def record_key(command: WriteCommand, caller: Caller) -> str | None:
     )
 
 
-def request_hash(command: WriteCommand, caller: Caller) -> str:
+def request_hash(command: CardCommand, caller: Caller) -> str:
     """A hash of everything the request asks: who, through which channel, which operation on
     which card, every parameter and the ``If-Match`` guard."""
     canonical = json.dumps(

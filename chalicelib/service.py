@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import domain, errors, idempotency
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import (
+    ActivateCard,
+    Caller,
+    CardCommand,
+    LockCard,
+    RequestNewCard,
+    UnlockCard,
+)
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.models import (
     HISTORY_DEFAULT_LIMIT,
@@ -25,7 +32,7 @@ from chalicelib.models import (
     dump,
 )
 from chalicelib.observability import get_logger, observe_operation
-from chalicelib.store.dynamodb import CardStore, Snapshot
+from chalicelib.repository import CardRepository, Snapshot
 from chalicelib.store.errors import IdempotencyRaceError, VersionConflictError
 
 COMMIT_ATTEMPTS = 4
@@ -42,11 +49,11 @@ def _backoff(attempt: int) -> float:
 
 
 class CardService:
-    """The use cases over one ``CardStore``; the clock and sleep are injectable for tests."""
+    """The use cases over one ``CardRepository``; the clock and sleep are injectable for tests."""
 
     def __init__(
         self,
-        store: CardStore,
+        store: CardRepository,
         clock: Callable[[], datetime] = _utcnow,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -56,20 +63,20 @@ class CardService:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def lock_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
-        """Lock a card (``params['reason']``)."""
-        reason = str(command.params.get("reason", "customer_request"))
+    def lock_card(self, command: LockCard, caller: Caller) -> dict[str, Any]:
+        """Lock a card for ``command.reason``."""
+        reason = command.reason
         return self._run(command, caller, lambda snap, ctx: domain.lock(_card(snap), reason, ctx))
 
-    def unlock_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
+    def unlock_card(self, command: UnlockCard, caller: Caller) -> dict[str, Any]:
         """Unlock a card; fraud locks only through the ``api`` channel."""
         return self._run(command, caller, lambda snap, ctx: domain.unlock(_card(snap), ctx))
 
-    def request_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
-        """Order a replacement (``params['reason']``, ``params['shipping_speed']``)."""
+    def request_new_card(self, command: RequestNewCard, caller: Caller) -> dict[str, Any]:
+        """Order a replacement for ``command.reason``, shipped at ``command.shipping_speed``."""
         return self._run(command, caller, self._replacement_decider(command))
 
-    def activate_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
+    def activate_card(self, command: ActivateCard, caller: Caller) -> dict[str, Any]:
         """Activate a replacement card, closing the card it replaces."""
 
         def decide(snap: Snapshot, ctx: domain.Context) -> domain.Decision:
@@ -81,10 +88,10 @@ class CardService:
 
         return self._run(command, caller, decide)
 
-    def preview_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]:
+    def preview_new_card(self, command: RequestNewCard, caller: Caller) -> dict[str, Any]:
         """Say what requesting a new card would do, changing nothing: the same decision the
         order would make, described (refused exactly when the order would be)."""
-        reason = str(command.params["reason"])
+        reason = command.reason
         decide = self._replacement_decider(command)
 
         def preview() -> dict[str, Any]:
@@ -105,9 +112,8 @@ class CardService:
             "preview_new_card", command.customer_id, command.card_id, caller, preview
         )
 
-    def _replacement_decider(self, command: WriteCommand) -> Decide:
-        reason = str(command.params["reason"])
-        speed = str(command.params.get("shipping_speed", "standard"))
+    def _replacement_decider(self, command: RequestNewCard) -> Decide:
+        reason, speed = command.reason, command.shipping_speed
 
         def decide(snap: Snapshot, ctx: domain.Context) -> domain.Decision:
             assert snap.customer is not None
@@ -124,7 +130,7 @@ class CardService:
         related = self._store.get_card(card_id)
         return related if related is not None and related.customer_id == card.customer_id else None
 
-    def _run(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
+    def _run(self, command: CardCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
         return observe_operation(
             command.operation,
             command.customer_id,
@@ -133,7 +139,7 @@ class CardService:
             lambda: self._write(command, caller, decide),
         )
 
-    def _write(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
+    def _write(self, command: CardCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
         cause = None
         for attempt in range(COMMIT_ATTEMPTS):
             if attempt:
@@ -153,7 +159,7 @@ class CardService:
                 )
         raise errors.ConcurrentModificationError(cause=cause)
 
-    def _attempt(self, command: WriteCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
+    def _attempt(self, command: CardCommand, caller: Caller, decide: Decide) -> dict[str, Any]:
         """Read, decide and commit once; a concurrent writer raises a conflict to retry on."""
         key = idempotency.record_key(command, caller)
         request_hash = idempotency.request_hash(command, caller)

@@ -17,7 +17,14 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import errors, models
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import (
+    ActivateCard,
+    Caller,
+    LockCard,
+    RequestNewCard,
+    UnlockCard,
+    write_command,
+)
 from chalicelib.validation import field_errors
 from mcp_handlers.arguments import (
     ActivateCardArgs,
@@ -31,11 +38,11 @@ from mcp_handlers.arguments import (
 class CardOperations(Protocol):
     """What the tools need of ``chalicelib.service.CardService`` (tests pass a fake)."""
 
-    def lock_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
-    def unlock_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
-    def request_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
-    def preview_new_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
-    def activate_card(self, command: WriteCommand, caller: Caller) -> dict[str, Any]: ...
+    def lock_card(self, command: LockCard, caller: Caller) -> dict[str, Any]: ...
+    def unlock_card(self, command: UnlockCard, caller: Caller) -> dict[str, Any]: ...
+    def request_new_card(self, command: RequestNewCard, caller: Caller) -> dict[str, Any]: ...
+    def preview_new_card(self, command: RequestNewCard, caller: Caller) -> dict[str, Any]: ...
+    def activate_card(self, command: ActivateCard, caller: Caller) -> dict[str, Any]: ...
     def list_cards(self, customer_id: str, caller: Caller) -> dict[str, Any]: ...
 
 
@@ -45,33 +52,33 @@ ServiceProvider = Callable[[], CardOperations]
 Runner = Callable[[Any, Caller, CardOperations], dict[str, Any]]
 
 
-def _command(operation: str, args: Any, params: dict[str, Any]) -> WriteCommand:
-    """A write as the service takes it; an agent's retry key is the REST Idempotency-Key."""
-    return WriteCommand(operation, args.customer_id, args.card_id, params, args.idempotency_key)
+# A write is built as REST builds it (``write_command``); an agent's retry key, an argument
+# because agents send no headers, is the REST Idempotency-Key.
 
 
-def _lock(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
-    return service.lock_card(_command("lock", args, {"reason": args.reason}), caller)
+def _lock(args: LockCardArgs, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    return service.lock_card(write_command(args, args.idempotency_key), caller)
 
 
-def _unlock(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
-    return service.unlock_card(_command("unlock", args, {}), caller)
+def _unlock(args: UnlockCardArgs, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    return service.unlock_card(write_command(args, args.idempotency_key), caller)
 
 
-def _activate(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
-    return service.activate_card(_command("activate", args, {}), caller)
+def _activate(args: ActivateCardArgs, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    return service.activate_card(write_command(args, args.idempotency_key), caller)
 
 
-def _request_new(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
+def _request_new(
+    args: RequestNewCardArgs, caller: Caller, service: CardOperations
+) -> dict[str, Any]:
     """``confirm`` decides between the read-only preview and the order itself."""
-    params = {"reason": args.reason, "shipping_speed": args.shipping_speed}
-    command = _command("request_new", args, params)
+    command = write_command(args, args.idempotency_key)
     if args.confirm:
         return service.request_new_card(command, caller)
     return service.preview_new_card(command, caller)
 
 
-def _list(args: Any, caller: Caller, service: CardOperations) -> dict[str, Any]:
+def _list(args: ListCardsArgs, caller: Caller, service: CardOperations) -> dict[str, Any]:
     return service.list_cards(args.customer_id, caller)
 
 

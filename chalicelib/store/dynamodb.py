@@ -6,11 +6,11 @@ code (never by message text) and knows nothing of the lifecycle rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import Card, CardWrite, Customer
 from chalicelib.idempotency import IdempotencyRecord
+from chalicelib.repository import Snapshot
 from chalicelib.settings import Settings
 from chalicelib.store import items
 from chalicelib.store.errors import (
@@ -23,15 +23,6 @@ EVENT_TTL_SECONDS = 396 * 24 * 3600  # 13 months: PCI DSS 10.5.1 asks for 12
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What one consistent read returns; ``None`` for what does not exist."""
-
-    customer: Customer | None
-    card: Card | None
-    idempotency: IdempotencyRecord | None
-
-
 def _botocore_errors() -> tuple[type[Exception], ...]:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -39,7 +30,8 @@ def _botocore_errors() -> tuple[type[Exception], ...]:
 
 
 class CardStore:
-    """The four tables of one stage, behind one DynamoDB client."""
+    """The four tables of one stage, behind one DynamoDB client: the service's
+    ``CardRepository``."""
 
     def __init__(self, client: Any, settings: Settings) -> None:
         self._client = client

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import app
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller, LockCard
 from chalicelib.runtime import card_service
 
 EVENTS = Path(__file__).parent.parent / "events" / "mcp"
@@ -156,7 +156,7 @@ def test_request_new_previews_then_commits_idempotently(ddb_tables: Any) -> None
 
 def test_mcp_gateway_cannot_lift_a_fraud_lock(ddb_tables: Any) -> None:
     card_service().lock_card(
-        WriteCommand("lock", "CUST002", "CARD003", {"reason": "suspected_fraud"}),
+        LockCard(customer_id="CUST002", card_id="CARD003", reason="suspected_fraud"),
         Caller("api", "fraud-system", "req-fraud"),
     )
     refused = invoke(

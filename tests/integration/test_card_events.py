@@ -14,9 +14,10 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 import app
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller
 from chalicelib.publishing.detail import DETAIL_TYPES, SCHEMA_PATH, SOURCE
 from chalicelib.runtime import card_service
+from tests.card_commands import command, run
 from tests.connect_fakes import FakeLambdaContext
 from tests.dynamodb_local_fixture import DynamoDBTables
 from tests.eventbridge_fixture import CardEventBus
@@ -29,15 +30,7 @@ BACK_OFFICE = Caller(channel="api", actor="arn:aws:iam::123456789012:user/ops", 
 
 
 def _write(operation: str, card_id: str, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-    service = card_service()
-    command = WriteCommand(operation, "CUST001", card_id, params)
-    use_case = {
-        "lock": service.lock_card,
-        "unlock": service.unlock_card,
-        "request_new": service.request_new_card,
-        "activate": service.activate_card,
-    }[operation]
-    return use_case(command, caller)
+    return run(card_service(), command(operation, "CUST001", card_id, params), caller)
 
 
 def _publish_the_stream(ddb_tables: DynamoDBTables) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import errors
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller, LockCard, RequestNewCard, UnlockCard
 from chalicelib.runtime import card_service
 
 THREADS = 32
@@ -44,10 +44,10 @@ def test_racing_lock_and_unlock_keeps_versions_and_events_in_step(ddb_tables: An
     service = card_service()
 
     def work(i: int) -> dict[str, Any]:
-        command = WriteCommand("lock" if i % 2 else "unlock", "CUST001", "CARD001", {})
         if i % 2:
-            return service.lock_card(command, caller(i))
-        return service.unlock_card(command, caller(i))
+            lock = LockCard(customer_id="CUST001", card_id="CARD001", reason="customer_request")
+            return service.lock_card(lock, caller(i))
+        return service.unlock_card(UnlockCard(customer_id="CUST001", card_id="CARD001"), caller(i))
 
     results = race(THREADS, work) + race(THREADS, work)
     codes = Counter(r if isinstance(r, str) else "OK" for r in results)
@@ -67,8 +67,12 @@ def test_racing_replacements_issue_exactly_one_card(ddb_tables: Any) -> None:
     service = card_service()
 
     def work(i: int) -> dict[str, Any]:
-        command = WriteCommand(
-            "request_new", "CUST001", "CARD001", {"reason": "damaged"}, idempotency_key=f"key-{i}"
+        command = RequestNewCard(
+            customer_id="CUST001",
+            card_id="CARD001",
+            reason="damaged",
+            shipping_speed="standard",
+            idempotency_key=f"key-{i}",
         )
         return service.request_new_card(command, caller(i))
 
@@ -89,8 +93,12 @@ def test_one_idempotency_key_sent_ten_times_at_once_changes_once(ddb_tables: Any
     service = card_service()
 
     def work(i: int) -> dict[str, Any]:
-        command = WriteCommand(
-            "request_new", "CUST002", "CARD003", {"reason": "lost"}, idempotency_key="same-key"
+        command = RequestNewCard(
+            customer_id="CUST002",
+            card_id="CARD003",
+            reason="lost",
+            shipping_speed="standard",
+            idempotency_key="same-key",
         )
         return service.request_new_card(command, caller(i))
 

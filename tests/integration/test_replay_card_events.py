@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import app
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller, LockCard, UnlockCard
 from chalicelib.runtime import card_service
 from scripts import replay_card_events
 from tests.connect_fakes import FakeLambdaContext
@@ -29,9 +29,10 @@ def _stage(ddb_tables: DynamoDBTables) -> str:
 
 def _lock_unlock_lock() -> None:
     service = card_service()
-    service.lock_card(WriteCommand("lock", "CUST001", "CARD001", {"reason": "misplaced"}), CALLER)
-    service.unlock_card(WriteCommand("unlock", "CUST001", "CARD001", {}), CALLER)
-    service.lock_card(WriteCommand("lock", "CUST001", "CARD001", {"reason": "misplaced"}), CALLER)
+    lock = LockCard(customer_id="CUST001", card_id="CARD001", reason="misplaced")
+    service.lock_card(lock, CALLER)
+    service.unlock_card(UnlockCard(customer_id="CUST001", card_id="CARD001"), CALLER)
+    service.lock_card(lock, CALLER)
 
 
 def _replay(ddb_tables: DynamoDBTables, bus: CardEventBus, *extra: str) -> int:

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller
 from chalicelib.runtime import card_service, dynamodb_client
 from chalicelib.service import CardService
+from tests.card_commands import command, run
 from tests.wire_counter import WireCounter
 
 CALLER = Caller(channel="api", actor="test", request_id="req")
@@ -27,14 +28,8 @@ def wire(ddb_tables: Any) -> Iterator[WireCounter]:
 def write(
     service: CardService, op: str, card: str = "CARD001", key: str | None = None, **params: Any
 ) -> Callable[[], Any]:
-    command = WriteCommand(op, "CUST001", card, params, idempotency_key=key)
-    method = {
-        "lock": service.lock_card,
-        "unlock": service.unlock_card,
-        "request_new": service.request_new_card,
-        "activate": service.activate_card,
-    }[op]
-    return lambda: method(command, CALLER)
+    write = command(op, "CUST001", card, params, key)
+    return lambda: run(service, write, CALLER)
 
 
 def test_writes_take_one_read_and_one_transaction(wire: WireCounter) -> None:

@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from chalicelib import errors
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller
 from chalicelib.service import CardService
+from tests.card_commands import command, run
 from tests.reliability.card_model import CardModel, ModelCard, Outcome, Refusal
 from tests.reliability.card_requests import (
     CHANNEL,
@@ -213,16 +214,8 @@ class CardMachine(RuleBasedStateMachine):
 
     def _write(self, request: Request) -> None:
         caller = self._caller(request.channel)
-        command = WriteCommand(
-            request.op, request.customer, request.card, request.params, request.key
-        )
-        method = {
-            "lock": self.service.lock_card,
-            "unlock": self.service.unlock_card,
-            "request_new": self.service.request_new_card,
-            "activate": self.service.activate_card,
-        }[request.op]
-        actual = self._call(lambda: method(command, caller))
+        write = command(request.op, request.customer, request.card, request.params, request.key)
+        actual = self._call(lambda: run(self.service, write, caller))
         if request.key is not None:
             self.sent.append(request)
         stored = self.model.keys.get(request.scope) if request.key else None

@@ -13,7 +13,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller, LockCard, UnlockCard
 from chalicelib.runtime import dynamodb_client
 from chalicelib.service import CardService
 from chalicelib.settings import get_settings
@@ -62,12 +62,14 @@ def test_a_key_past_its_24_hours_is_a_new_request(world: World, ddb_tables: Any)
     caller = Caller(channel="api", actor="tester", request_id="r1")
 
     def lock(reason: str) -> dict[str, Any]:
-        command = WriteCommand("lock", customer, card, {"reason": reason}, "K-day")
+        command = LockCard(
+            customer_id=customer, card_id=card, reason=reason, idempotency_key="K-day"
+        )
         return service.lock_card(command, caller)
 
     # GIVEN a keyed lock, then an unlock
     assert lock("misplaced")["changed"] is True
-    unlock = WriteCommand("unlock", customer, card, {})
+    unlock = UnlockCard(customer_id=customer, card_id=card)
     assert service.unlock_card(unlock, caller)["changed"] is True
     # WHEN the key comes back a day and a second later, with the same request and with another
     now[0] += timedelta(seconds=IDEMPOTENCY_TTL_SECONDS + 1)

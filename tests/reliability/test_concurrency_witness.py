@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller, LockCard, RequestNewCard, UnlockCard
 from chalicelib.runtime import card_service
 from tests.integration.test_concurrency import race
 from tests.reliability.world import World
@@ -74,10 +74,9 @@ def test_racing_clients_are_told_what_was_committed(world: World, seed: int) -> 
         op, reason, channel = plan[i]
         who = caller(seed, "lock", i, channel)
         if op == "lock":
-            return service.lock_card(
-                WriteCommand("lock", customer, lock_card, {"reason": reason}), who
-            )
-        return service.unlock_card(WriteCommand("unlock", customer, lock_card, {}), who)
+            lock = LockCard(customer_id=customer, card_id=lock_card, reason=reason)
+            return service.lock_card(lock, who)
+        return service.unlock_card(UnlockCard(customer_id=customer, card_id=lock_card), who)
 
     answers = race(len(plan), lock_or_unlock)
     assert "" not in answers, answers  # every thread got an answer or a domain error
@@ -92,8 +91,13 @@ def test_racing_clients_are_told_what_was_committed(world: World, seed: int) -> 
     reasons = [rng.choice(["lost", "stolen", "damaged", "expiring"]) for _ in range(8)]
 
     def replace(i: int) -> dict[str, Any]:
-        params = {"reason": reasons[i], "shipping_speed": "standard"}
-        command = WriteCommand("request_new", customer, replace_card, params, f"replace-{i}")
+        command = RequestNewCard(
+            customer_id=customer,
+            card_id=replace_card,
+            reason=reasons[i],
+            shipping_speed="standard",
+            idempotency_key=f"replace-{i}",
+        )
         return service.request_new_card(command, caller(seed, "replace", i))
 
     answers = race(len(reasons), replace)
@@ -127,8 +131,13 @@ def test_racing_clients_are_told_what_was_committed(world: World, seed: int) -> 
     variants = [rng.choice(["damaged", "damaged", "damaged", "expiring"]) for _ in range(8)]
 
     def replay(i: int) -> dict[str, Any]:
-        params = {"reason": variants[i], "shipping_speed": "expedited"}
-        command = WriteCommand("request_new", customer, replay_card, params, "same-key")
+        command = RequestNewCard(
+            customer_id=customer,
+            card_id=replay_card,
+            reason=variants[i],
+            shipping_speed="expedited",
+            idempotency_key="same-key",
+        )
         return service.request_new_card(command, caller(seed, "replay", i))
 
     answers = race(len(variants), replay)

@@ -26,7 +26,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller, RequestNewCard
 from chalicelib.runtime import card_service, dynamodb_client
 from tests.connect_fakes import blackhole_server
 from tests.faults import LOST_RESPONSE, READ_TIMEOUT, FaultInjector, aws_error, cancelled
@@ -96,7 +96,9 @@ def prepare(world: World, operation: str) -> Target:
         return Target("unlock", args, card, "active", 2)
     if operation == "request_new":
         return Target("request_new", {**args, "reason": "damaged"}, card, "active", 2)
-    command = WriteCommand("request_new", customer, card, {"reason": "damaged"})
+    command = RequestNewCard(
+        customer_id=customer, card_id=card, reason="damaged", shipping_speed="standard"
+    )
     new = card_service().request_new_card(command, Caller("api", "setup", "setup"))
     new_id = new["card"]["card_id"]
     return Target("activate", {"customer_id": customer, "card_id": new_id}, new_id, "active", 2)

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import ActivateCard, Caller, RequestNewCard
 from chalicelib.runtime import card_service
 from tests.integration.test_concurrency import race
 from tests.reliability.test_concurrency_witness import CHANNELS, RETRYABLE_LOSS
@@ -39,8 +39,9 @@ def _setup(world: World) -> tuple[str, str, str]:
     """A customer, their card and its pending damaged replacement."""
     seeded = world.seed_customer(["active"])
     customer, card = seeded.customer_id, seeded.card_ids[0]
-    params = {"reason": "damaged", "shipping_speed": "standard"}
-    order = WriteCommand("request_new", customer, card, params)
+    order = RequestNewCard(
+        customer_id=customer, card_id=card, reason="damaged", shipping_speed="standard"
+    )
     answer = card_service().request_new_card(order, Caller("api", "setup", "setup"))
     return customer, card, answer["card"]["card_id"]
 
@@ -59,12 +60,15 @@ def _run(prefix: str, customer: str, reported: str, new: str, plan: Any) -> list
         op, reason, channel = plan[i]
         who = Caller(channel, f"thread-{i}", f"{prefix}-{i}")
         if op == "activate":
-            return service.activate_card(WriteCommand("activate", customer, new, {}), who)
-        params = {"reason": reason, "shipping_speed": "standard"}
-        key = f"{prefix}-{i}"
-        return service.request_new_card(
-            WriteCommand("request_new", customer, reported, params, key), who
+            return service.activate_card(ActivateCard(customer_id=customer, card_id=new), who)
+        report = RequestNewCard(
+            customer_id=customer,
+            card_id=reported,
+            reason=reason,
+            shipping_speed="standard",
+            idempotency_key=f"{prefix}-{i}",
         )
+        return service.request_new_card(report, who)
 
     return race(len(plan), work)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import errors
-from chalicelib.commands import Caller, WriteCommand
+from chalicelib.commands import Caller
 from chalicelib.runtime import card_service
+from tests.card_commands import command, run
 from tests.reliability.world import World
 
 CALLER = Caller(channel="api", actor="test", request_id="req-1")
@@ -27,15 +28,14 @@ def test_a_replay_by_a_suspended_customer_is_auth_failed(
     # GIVEN a keyed change, then the customer is suspended
     seeded = world.seed_customer(["active"])
     service = card_service()
-    method = service.lock_card if operation == "lock" else service.request_new_card
-    command = WriteCommand(operation, seeded.customer_id, seeded.card_ids[0], params, "key-1")
-    assert method(command, CALLER)["changed"] is True
+    first = command(operation, seeded.customer_id, seeded.card_ids[0], params, "key-1")
+    assert run(service, first, CALLER)["changed"] is True
     world.set_customer_status(seeded.customer_id, "suspended")
     before = world.dump()
     # WHEN the same request is sent again, and the same key with another request
-    other = WriteCommand(operation, seeded.customer_id, "CARD0OTHER0", params, "key-1")
-    for attempt in (command, other):
+    other = command(operation, seeded.customer_id, "CARD0OTHER0", params, "key-1")
+    for attempt in (first, other):
         with pytest.raises(errors.AuthFailedError):
-            method(attempt, CALLER)
+            run(service, attempt, CALLER)
     # THEN nothing changed
     assert world.dump() == before
