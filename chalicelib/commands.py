@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypedDict, overload
 
+from chalicelib.domain import LockReason, ReplacementReason, ShippingSpeed
 from chalicelib.models import (
     ActivateCardRequest,
     LockCardRequest,
-    LockReason,
-    ReplacementReason,
     RequestNewCardRequest,
-    ShippingSpeed,
     UnlockCardRequest,
 )
 

@@ -18,9 +18,9 @@ from chalicelib.clients import EVENTS_BUDGET, ClientBudget, make_client
 from chalicelib.publishing.failure_queue import FailureQueue
 from chalicelib.publishing.publisher import ENTRY_ATTEMPTS, CardEventPublisher
 from chalicelib.publishing.stream import handle_stream_batch
-from tests.connect_fakes import FakeLambdaContext
 from tests.dynamodb_local_fixture import REGION, reset_app_caches
 from tests.eventbridge_fixture import CardEventBus, PutEventsFaults, throttled
+from tests.fakes.connect import FakeLambdaContext
 from tests.faults import aws_error
 from tests.stream_batches import event_values, sequence_numbers, stream_event, stream_record
 

@@ -16,7 +16,7 @@ from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 
 from chalicelib.settings import Settings
 from chalicelib.store.dynamodb import CardStore
-from tests.connect_fakes import (
+from tests.fakes.connect import (
     FakeLambdaContext,
     SendHook,
     Timed,

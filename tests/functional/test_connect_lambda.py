@@ -18,7 +18,7 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import runtime
-from tests.connect_fakes import (
+from tests.fakes.connect import (
     ASSISTANT_ID,
     INSTANCE_ID,
     PHONES,

@@ -13,7 +13,7 @@ import pytest
 import app
 from chalicelib.connect.handler import handle_contact_flow_event
 from mcp_handlers.dispatch import MAX_BATCH
-from tests.connect_fakes import dependencies, load_event
+from tests.fakes.connect import dependencies, load_event
 from tests.reliability.channels import LambdaContext, gateway_context
 from tests.reliability.hostile import log_text
 

@@ -18,9 +18,9 @@ from chalicelib.commands import Caller
 from chalicelib.publishing.detail import DETAIL_TYPES, SCHEMA_PATH, SOURCE
 from chalicelib.runtime import card_service
 from tests.card_commands import command, run
-from tests.connect_fakes import FakeLambdaContext
 from tests.dynamodb_local_fixture import DynamoDBTables
 from tests.eventbridge_fixture import CardEventBus
+from tests.fakes.connect import FakeLambdaContext
 from tests.stream_batches import lambda_batches
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,9 +14,9 @@ import app
 from chalicelib.commands import Caller, LockCard, UnlockCard
 from chalicelib.runtime import card_service
 from scripts import replay_card_events
-from tests.connect_fakes import FakeLambdaContext
 from tests.dynamodb_local_fixture import DynamoDBTables
 from tests.eventbridge_fixture import CardEventBus
+from tests.fakes.connect import FakeLambdaContext
 from tests.stream_batches import lambda_batches
 
 ROOT = Path(__file__).resolve().parents[2]

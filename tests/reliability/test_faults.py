@@ -28,7 +28,7 @@ from chalice.test import Client
 from app import app
 from chalicelib.commands import Caller, RequestNewCard
 from chalicelib.runtime import card_service, dynamodb_client
-from tests.connect_fakes import blackhole_server
+from tests.fakes.connect import blackhole_server
 from tests.faults import LOST_RESPONSE, READ_TIMEOUT, FaultInjector, aws_error, cancelled
 from tests.reliability.channels import Answer, Channels
 from tests.reliability.world import World

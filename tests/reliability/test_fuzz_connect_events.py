@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.connect.handler import handle_contact_flow_event
-from tests.connect_fakes import FakeLambdaContext, dependencies, load_event
+from tests.fakes.connect import FakeLambdaContext, dependencies, load_event
 from tests.reliability import hostile
 from tests.reliability.test_fuzz_events import (
     FUZZ,

@@ -30,7 +30,7 @@ from chalicelib.publishing.publisher import (
     StreamRecord,
 )
 from chalicelib.publishing.stream import UNREADABLE, handle_stream_batch
-from tests.connect_fakes import FakeLambdaContext
+from tests.fakes.connect import FakeLambdaContext
 from tests.stream_batches import event_values, sequence_numbers, stream_event, stream_record
 
 SAMPLE = Path(__file__).resolve().parents[1] / "events" / "stream" / "card_events_batch.json"

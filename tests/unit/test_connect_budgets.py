@@ -15,7 +15,7 @@ from chalicelib.clients import (
 )
 from chalicelib.connect.handler import RETURN_RESERVE_SECONDS, TOTAL_BUDGET_SECONDS
 from chalicelib.deadline import Deadline, DeadlineExceededError
-from tests.connect_fakes import FakeLambdaContext
+from tests.fakes.connect import FakeLambdaContext
 
 CONNECT_LIMIT_SECONDS = 6.5
 

@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 
 from chalicelib.connect.events import FlowResult
-from tests.connect_fakes import INSTANCE_ID, connect_client
+from tests.fakes.connect import INSTANCE_ID, connect_client
 
 MODULE = Path(__file__).parents[2] / "infra" / "connect" / "customer-profile-lookup.json"
 INSTANCE_ARN = f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE_ID}"

@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 
 from chalicelib.connect.handler import handle_contact_flow_event
 from chalicelib.domain import Customer
-from tests.connect_fakes import (
+from tests.fakes.connect import (
     ASSISTANT_ID,
     INSTANCE_ID,
     SESSION_ARN,

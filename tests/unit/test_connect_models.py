@@ -14,7 +14,7 @@ from chalicelib.connect.events import (
     parse_event,
     parse_session_arn,
 )
-from tests.connect_fakes import ASSISTANT_ID, INSTANCE_ID, SESSION_ARN, SESSION_ID, load_event
+from tests.fakes.connect import ASSISTANT_ID, INSTANCE_ID, SESSION_ARN, SESSION_ID, load_event
 
 
 @pytest.mark.parametrize(

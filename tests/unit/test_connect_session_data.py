@@ -13,7 +13,7 @@ from chalicelib.connect.session_data import (
     session_data,
 )
 from chalicelib.domain import Address, Customer
-from tests.connect_fakes import SEED_CARDS, SEED_CUSTOMERS, _card
+from tests.fakes.connect import SEED_CARDS, SEED_CUSTOMERS, _card
 
 ALICE, BRIAN, _ = SEED_CUSTOMERS
 

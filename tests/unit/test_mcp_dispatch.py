@@ -14,7 +14,7 @@ from mcp_types import methods
 from chalicelib import errors
 from mcp_handlers.dispatch import SUPPORTED_VERSIONS, Exchange, Reply, dispatch
 from mcp_handlers.tools import TOOLS_BY_NAME, tool_definitions
-from tests.mcp_fakes import MCP_CALLER, FakeCardService
+from tests.fakes.mcp import MCP_CALLER, FakeCardService
 
 MODERN = "2026-07-28"
 HANDSHAKE = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")

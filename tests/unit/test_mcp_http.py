@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.rest.request import HttpRequest
 from mcp_handlers.http import MAX_BODY_BYTES, handle_http
-from tests.mcp_fakes import no_service
+from tests.fakes.mcp import no_service
 
 PING = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})
 JSON_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}

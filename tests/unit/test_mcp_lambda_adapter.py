@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib import errors
 from mcp_handlers.lambda_adapter import handle_lambda_event
-from tests.mcp_fakes import FakeCardService
+from tests.fakes.mcp import FakeCardService
 
 LOCK = {"customer_id": "CUST001", "card_id": "CARD001"}
 

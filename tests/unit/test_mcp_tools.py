@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib import models
 from mcp_handlers.tools import TOOLS, TOOLS_BY_NAME, tool_definitions
-from tests.mcp_fakes import SHIPPING, card
+from tests.fakes.mcp import SHIPPING, card
 
 DEFINITIONS = {d["name"]: d for d in tool_definitions(tuple(TOOLS_BY_NAME))}
 REST_MODELS = {

@@ -28,7 +28,7 @@ from chalicelib.clients import (
 from chalicelib.connect.handler import ConnectDependencies, handle_contact_flow_event
 from chalicelib.domain import Card, Customer
 
-EVENTS = Path(__file__).parent / "events" / "connect"
+EVENTS = Path(__file__).parents[1] / "events" / "connect"
 REGION = "us-east-1"
 INSTANCE_ID = "6f4d8c2a-1b3e-4f5a-9c7d-2e8b0a4f6c1d"
 ASSISTANT_ID = "3e1f9a7b-5c2d-4e8f-a6b0-7d9c1e3f5a2b"
