@@ -171,17 +171,22 @@ def writes() -> tuple[CardWrite, ...]:
     return lock(CARD, "misplaced", ctx).writes
 
 
+def cancel_next(stubber: Stubber, method: str, *codes: str) -> None:
+    """The next ``method`` call is refused as DynamoDB cancels a transaction, one reason per
+    action (``modeled_fields``: the reasons travel as the real client parses them)."""
+    reasons = [{"Code": code} for code in codes]
+    stubber.add_client_error(
+        method,
+        service_error_code="TransactionCanceledException",
+        modeled_fields={"CancellationReasons": reasons},
+    )
+
+
 def test_a_commit_that_loses_its_key_is_an_idempotency_race(
     stubbed: tuple[CardStore, Stubber],
 ) -> None:
     store, stubber = stubbed
-    reasons = [{"Code": "None"}, {"Code": "None"}, {"Code": "None"}]
-    reasons.append({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"})
-    stubber.add_client_error(
-        "transact_write_items",
-        service_error_code="TransactionCanceledException",
-        modeled_fields={"CancellationReasons": reasons},
-    )
+    cancel_next(stubber, "transact_write_items", "None", "None", "None", "ConditionalCheckFailed")
     record = IdempotencyRecord("CUST001#api#lock#K", "h", {"changed": True})
     with pytest.raises(IdempotencyRaceError) as raised:
         store.commit(writes(), "CUST001", 1_800_000_000, record)
@@ -190,17 +195,7 @@ def test_a_commit_that_loses_its_key_is_an_idempotency_race(
 
 def test_a_stale_no_op_record_is_a_version_conflict(stubbed: tuple[CardStore, Stubber]) -> None:
     store, stubber = stubbed
-    stubber.add_client_error(
-        "transact_write_items",
-        service_error_code="TransactionCanceledException",
-        modeled_fields={
-            "CancellationReasons": [
-                {"Code": "None"},
-                {"Code": "ConditionalCheckFailed"},
-                {"Code": "None"},
-            ]
-        },
-    )
+    cancel_next(stubber, "transact_write_items", "None", "ConditionalCheckFailed", "None")
     record = IdempotencyRecord("CUST001#api#unlock#K", "h", {"changed": False})
     with pytest.raises(VersionConflictError):
         store.record_answer(CARD, "CUST001", 1_800_000_000, record)
@@ -228,11 +223,7 @@ def test_a_read_in_conflict_with_a_write_is_a_version_conflict(
     stubbed: tuple[CardStore, Stubber],
 ) -> None:
     store, stubber = stubbed
-    stubber.add_client_error(
-        "transact_get_items",
-        service_error_code="TransactionCanceledException",
-        modeled_fields={"CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]},
-    )
+    cancel_next(stubber, "transact_get_items", "TransactionConflict", "None")
     with pytest.raises(VersionConflictError):
         store.load("CUST001", "CARD001")
 
