@@ -9,15 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib import errors, models
-from chalicelib.commands import (
-    ActivateCard,
-    Caller,
-    CardCommand,
-    LockCard,
-    RequestNewCard,
-    UnlockCard,
-)
+from chalicelib import commands, errors, models
+from chalicelib.commands import Caller
 
 UPDATED_AT = "2026-11-28T12:00:00Z"
 
@@ -59,28 +52,30 @@ class FakeCardService:
         if card_id in self.refusals:
             raise self.refusals[card_id]
 
-    def _write(self, method: str, command: CardCommand, caller: Caller, status: str) -> Any:
+    def _write(
+        self, method: str, command: commands.CardCommand, caller: Caller, status: str
+    ) -> Any:
         self._record(method, command, caller, command.card_id)
         return models.dump(
             models.WriteResult, {"card": card(command.card_id, status), "changed": True}
         )
 
-    def lock_card(self, command: LockCard, caller: Caller) -> dict[str, Any]:
+    def lock_card(self, command: commands.LockCard, caller: Caller) -> dict[str, Any]:
         """Locks, as far as the caller can tell."""
         result: dict[str, Any] = self._write("lock_card", command, caller, "locked")
         return result
 
-    def unlock_card(self, command: UnlockCard, caller: Caller) -> dict[str, Any]:
+    def unlock_card(self, command: commands.UnlockCard, caller: Caller) -> dict[str, Any]:
         """Unlocks."""
         result: dict[str, Any] = self._write("unlock_card", command, caller, "active")
         return result
 
-    def activate_card(self, command: ActivateCard, caller: Caller) -> dict[str, Any]:
+    def activate_card(self, command: commands.ActivateCard, caller: Caller) -> dict[str, Any]:
         """Activates."""
         result: dict[str, Any] = self._write("activate_card", command, caller, "active")
         return result
 
-    def request_new_card(self, command: RequestNewCard, caller: Caller) -> dict[str, Any]:
+    def request_new_card(self, command: commands.RequestNewCard, caller: Caller) -> dict[str, Any]:
         """Orders a replacement CARD900 and closes the old card."""
         self._record("request_new_card", command, caller, command.card_id)
         new = {**card("CARD900", "pending_activation"), "shipping": SHIPPING}
@@ -89,7 +84,7 @@ class FakeCardService:
             models.WriteResult, {"card": new, "changed": True, "replaced_card": closed}
         )
 
-    def preview_new_card(self, command: RequestNewCard, caller: Caller) -> dict[str, Any]:
+    def preview_new_card(self, command: commands.RequestNewCard, caller: Caller) -> dict[str, Any]:
         """Says what ordering would do."""
         self._record("preview_new_card", command, caller, command.card_id)
         return models.dump(
