@@ -322,7 +322,11 @@ outside = sorted(m.__file__ for m in list(sys.modules.values())
                  if getattr(m, "__file__", None) and m.__name__.split(".")[0]
                  in ("app", "chalicelib", "pydantic", "aws_lambda_powertools")
                  and not m.__file__.startswith(sys.argv[1]))
-sys.__stdout__.write(json.dumps({"response": response, "outside": outside}) + "\\n")
+# What the REST handler must not load: the other channels, the OpenAPI document.
+foreign = sorted(m for m in sys.modules if m.split(".")[0] == "mcp_handlers"
+                 or m.startswith(("chalicelib.connect", "chalicelib.rest.openapi")))
+sys.__stdout__.write(json.dumps({"response": response, "outside": outside,
+                                 "foreign": foreign}) + "\\n")
 """
 
 
@@ -375,12 +379,14 @@ def test_the_packaged_code_locks_a_card_from_a_read_only_directory_on_its_byteco
         check=False,
     )
     task.close()
-    # THEN the lock is done by the shipped bytecode, all of it loaded from the package
+    # THEN the lock is done by the shipped bytecode, all of it loaded from the package, and
+    # loads nothing of the other channels
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["response"]["statusCode"] == 200, result["response"]
     assert json.loads(result["response"]["body"])["data"]["changed"] is True
     assert result["outside"] == []
+    assert result["foreign"] == []  # nothing of MCP, Connect or the OpenAPI document
     assert ddb_tables.card("CARD001")["status"] == {"S": "locked"}
     assert sorted(p.relative_to(task.task) for p in task.task.rglob("*")) == files_before
 
