@@ -9,6 +9,16 @@ channel fetches its own.
 
 from __future__ import annotations
 
+import gc
+
+# A cold start creates tens of thousands of objects that live as long as the process (modules,
+# classes, pydantic's schemas): collecting while they are created only walks them again and
+# again, a tenth of a cold start. The collector pauses while the app is imported and resumes
+# at the end of this module, with all of it frozen out of its generations so that no later
+# collection walks it either (benchmarks/FIXES.md).
+_COLLECTING = gc.isenabled()
+gc.disable()
+
 from typing import Any
 
 from chalice.app import DynamoDBEvent, IAMAuthorizer
@@ -177,3 +187,8 @@ def publish_card_events(event: DynamoDBEvent) -> dict[str, Any]:
     from chalicelib.publishing.stream import handle_stream_batch
 
     return handle_stream_batch(event.to_dict(), event.context, card_event_publisher)
+
+
+gc.freeze()
+if _COLLECTING:
+    gc.enable()

@@ -1,4 +1,5 @@
-"""Importing ``app`` opens no socket and creates no AWS client or session.
+"""Importing ``app`` opens no socket and creates no AWS client or session, and leaves the
+garbage collector as it found it, with what the import created frozen out of its generations.
 
 Run in a fresh interpreter, so nothing imported earlier by the test session can hide a client
 made at import time. Inside it, every socket connect raises, and botocore's client and session
@@ -11,6 +12,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = r"""
@@ -88,3 +91,31 @@ def test_the_probe_would_see_a_client_made_at_import() -> None:
     counts = json.loads(result.stdout.strip().splitlines()[-1])
     assert counts["clients"] == 1
     assert counts["sessions"] == 1
+
+
+GC_AFTER_IMPORT = """
+import gc, json
+{before}
+import app
+print(json.dumps({{"collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}}))
+"""
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_importing_app_leaves_the_collector_as_it_was_with_the_imports_frozen(
+    collecting: bool,
+) -> None:
+    # The collector pauses while the app is imported (a cold start's objects all live on), and
+    # what the import created is frozen, so no later collection walks it.
+    before = "" if collecting else "gc.disable()"
+    result = subprocess.run(
+        [sys.executable, "-c", GC_AFTER_IMPORT.format(before=before)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    state = json.loads(result.stdout.strip().splitlines()[-1])
+    assert state["collecting"] is collecting
+    assert state["frozen"] > 10_000  # pydantic, Chalice and the app's modules, at least
