@@ -108,14 +108,8 @@ def test_importing_app_leaves_the_collector_as_it_was_with_the_imports_frozen(
     # The collector pauses while the app is imported (a cold start's objects all live on), and
     # what the import created is frozen, so no later collection walks it.
     before = "" if collecting else "gc.disable()"
-    result = subprocess.run(
-        [sys.executable, "-c", GC_AFTER_IMPORT.format(before=before)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    state = json.loads(result.stdout.strip().splitlines()[-1])
+    script = GC_AFTER_IMPORT.format(before=before)
+    out = subprocess.check_output([sys.executable, "-c", script], cwd=ROOT, text=True, timeout=60)
+    state = json.loads(out.strip().splitlines()[-1])
     assert state["collecting"] is collecting
     assert state["frozen"] > 10_000  # pydantic, Chalice and the app's modules, at least
