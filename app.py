@@ -19,6 +19,7 @@ import gc
 _COLLECTING = gc.isenabled()
 gc.disable()
 
+from collections.abc import Callable
 from typing import Any
 
 from chalice.app import DynamoDBEvent, IAMAuthorizer
@@ -35,6 +36,7 @@ from chalicelib.rest import edge as rest
 from chalicelib.rest.bare_event_shim import CardOperationsApp
 from chalicelib.runtime import card_event_publisher, card_service, connect_dependencies
 from chalicelib.settings import deploy_stream_arn
+from mcp_handlers.tool_names import TOOL_NAMES, lambda_name
 
 # Powertools owns logging (JSON lines); Chalice adding its own handler would print twice.
 #: Deployed stages require SigV4 (IAM) on every route; ``chalice local`` does not enforce it.
@@ -120,46 +122,26 @@ def mcp_http() -> Any:
 
 
 # -- MCP tool Lambdas: AgentCore Gateway targets, each serving its own tool ----------------------
+# One per name in mcp_handlers.tool_names, registered as ``mcp_<tool>`` and bound to this module
+# under that name (Chalice's handler for it is ``app.mcp_<tool>``). The tool code is imported on
+# the Lambda's first event: importing this module loads the names only.
 
 
-@app.lambda_function(name="mcp_lock_card")
-def mcp_lock_card(event: Any, context: Any) -> Any:
-    """The ``lock_card`` MCP tool."""
-    from mcp_handlers.lambda_adapter import handle_lambda_event
+def _mcp_tool_lambda(tool: str) -> Callable[[Any, Any], Any]:
+    def handler(event: Any, context: Any) -> Any:
+        from mcp_handlers.lambda_adapter import handle_lambda_event
 
-    return handle_lambda_event("lock_card", event, context, card_service)
+        return handle_lambda_event(tool, event, context, card_service)
 
-
-@app.lambda_function(name="mcp_unlock_card")
-def mcp_unlock_card(event: Any, context: Any) -> Any:
-    """The ``unlock_card`` MCP tool."""
-    from mcp_handlers.lambda_adapter import handle_lambda_event
-
-    return handle_lambda_event("unlock_card", event, context, card_service)
+    handler.__name__ = handler.__qualname__ = lambda_name(tool)
+    handler.__doc__ = f"The ``{tool}`` MCP tool."
+    return handler
 
 
-@app.lambda_function(name="mcp_request_new_card")
-def mcp_request_new_card(event: Any, context: Any) -> Any:
-    """The ``request_new_card`` MCP tool."""
-    from mcp_handlers.lambda_adapter import handle_lambda_event
-
-    return handle_lambda_event("request_new_card", event, context, card_service)
-
-
-@app.lambda_function(name="mcp_list_cards")
-def mcp_list_cards(event: Any, context: Any) -> Any:
-    """The ``list_cards`` MCP tool."""
-    from mcp_handlers.lambda_adapter import handle_lambda_event
-
-    return handle_lambda_event("list_cards", event, context, card_service)
-
-
-@app.lambda_function(name="mcp_activate_card")
-def mcp_activate_card(event: Any, context: Any) -> Any:
-    """The ``activate_card`` MCP tool."""
-    from mcp_handlers.lambda_adapter import handle_lambda_event
-
-    return handle_lambda_event("activate_card", event, context, card_service)
+for _tool in TOOL_NAMES:
+    globals()[lambda_name(_tool)] = app.lambda_function(name=lambda_name(_tool))(
+        _mcp_tool_lambda(_tool)
+    )
 
 
 # -- Amazon Connect ------------------------------------------------------------------------------

@@ -1,17 +1,22 @@
-"""Write the static ``.chalice/policy-<function>-<stage>.json`` files from ``infra.permissions``.
+"""Write the static ``.chalice/policy-<function>-<stage>.json`` files from ``infra.permissions``,
+and keep ``.chalice/config.json`` naming exactly those functions and files.
 
 These policies serve ``chalice deploy --stage dev`` (the quick path) only: static JSON has no
 intrinsics, so the account and region are wildcards, while the table names carry the stage, so a
 dev role can never touch prod tables. The packaged stack replaces every one of these documents
 with the stage-, region- and account-scoped policy of ``infra/app_template.py``. The quick path
 runs outside the VPC, so these grant no EC2 network-interface actions, and its functions create
-their own log groups. ``tests/infra`` fails when a committed file differs from what this writes.
+their own log groups. In config.json each deployed stage's ``lambda_functions`` gets one entry
+per function, in ``FUNCTIONS`` order, naming its policy file; what else an entry says (a
+timeout, variables) is kept as written. ``tests/infra`` fails when a committed file differs
+from what this writes.
 
-    python -m infra.chalice_policies          # rewrite every file
+    python -m infra.chalice_policies          # rewrite every policy file and config.json
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -23,6 +28,7 @@ from infra.permissions import FUNCTIONS, PUT_EVENTS_ACTION, STREAM_ACTIONS, Func
 APP_NAME = "betterbank-card-operations"
 STAGES = ("dev", "prod")
 CHALICE_DIR = Path(__file__).resolve().parent.parent / ".chalice"
+CONFIG_PATH = CHALICE_DIR / "config.json"
 
 #: Quick-path scoping of the Connect calls: the instance and assistant are not known statically.
 CONNECT_QUICK_PATH = (
@@ -103,11 +109,45 @@ def render_all() -> dict[str, str]:
     }
 
 
+def render_config(config: dict[str, Any]) -> str:
+    """``config.json``'s text: ``config`` with the deployed stages' ``lambda_functions`` entries
+    made current (one per function, its policy file; an entry's other settings kept)."""
+    current = copy.deepcopy(config)
+    for stage in STAGES:
+        written = config["stages"][stage].get("lambda_functions", {})
+        current["stages"][stage]["lambda_functions"] = {
+            function.chalice_name: {
+                **written.get(function.chalice_name, {}),
+                "iam_policy_file": policy_file_name(function, stage),
+            }
+            for function in FUNCTIONS
+        }
+    return json.dumps(current, indent=2) + "\n"
+
+
+def committed_policy_files() -> set[str]:
+    """The names of the policy files in ``.chalice/``."""
+    return {path.name for path in CHALICE_DIR.glob("policy-*.json")}
+
+
+def committed_config() -> dict[str, Any]:
+    """``.chalice/config.json`` as committed."""
+    config: dict[str, Any] = json.loads(CONFIG_PATH.read_text(encoding="utf-8"))
+    return config
+
+
 def main() -> int:
-    """Rewrite the policy files in ``.chalice/``."""
-    for name, text in render_all().items():
+    """Rewrite the policy files in ``.chalice/`` (removing those of no function) and make
+    config.json name them."""
+    files = render_all()
+    for stale in sorted(committed_policy_files() - set(files)):
+        (CHALICE_DIR / stale).unlink()
+        print(f"removed .chalice/{stale}")
+    for name, text in files.items():
         (CHALICE_DIR / name).write_text(text, encoding="utf-8")
         print(f"wrote .chalice/{name}")
+    CONFIG_PATH.write_text(render_config(committed_config()), encoding="utf-8")
+    print("wrote .chalice/config.json")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Who may invoke the stack's functions from outside it: AgentCore Gateway and Amazon Connect.
 
-The gateway gets a role that can invoke exactly the five MCP tool functions (or, as an MCP server
+The gateway gets a role that can invoke exactly the MCP tool functions (or, as an MCP server
 target, call exactly ``POST /mcp`` of this stack's API), assumable only from this account's
 gateways; Connect gets a Lambda permission scoped to the one instance a stage is
 given (none when the ``ConnectInstanceArn`` parameter is empty). Split from
@@ -14,7 +14,7 @@ from infra.permissions import MCP_FUNCTIONS
 
 
 def gateway_role(stage: str) -> Json:
-    """The role AgentCore Gateway assumes: the five MCP tool functions, or ``POST /mcp``."""
+    """The role AgentCore Gateway assumes: the MCP tool functions, or ``POST /mcp``."""
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {

@@ -10,6 +10,8 @@ keyed no-op, a ``ConditionCheck`` on the card and the ``Put`` of its record). Tr
 authorised by their per-item actions (``GetItem``, ``ConditionCheckItem``, ``PutItem``), so
 neither has an action of its own.
 Nothing calls ``UpdateItem``, ``DeleteItem`` or ``Scan``, so nobody is granted them.
+The MCP tool Lambdas are those of ``mcp_handlers.tool_names``: one per tool, granted what its
+kind of access calls.
 
 The card-events publisher touches no table: Lambda reads the card-events stream for it (the
 ``STREAM_ACTIONS``, on that stream only) and it puts events on the stage's bus
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Final
+
+from mcp_handlers.tool_names import TOOL_ACCESS, Access, lambda_name, target_name
 
 #: Logical table (``chalicelib.store.tables.TABLES``) -> CloudFormation logical id.
 TABLE_LOGICAL_IDS: Final = {
@@ -51,7 +55,7 @@ class Function:
     connect: bool = False  #: also DescribeContact and UpdateSessionData (the Connect Lambda)
     #: reads the card-events stream and puts events on the bus; runs outside the VPC
     publishes_card_events: bool = False
-    mcp_tool: str | None = field(default=None)  #: gateway target name for MCP tools
+    mcp_tool: str | None = field(default=None)  #: the tool an MCP tool Lambda serves
 
     @property
     def in_vpc(self) -> bool:
@@ -68,6 +72,11 @@ class Function:
         """The id Chalice gives the function's role (``mcp_lock_card`` -> ``McpLockCardRole``)."""
         camel = "".join(part.capitalize() for part in self.chalice_name.split("_"))
         return f"{camel}Role"
+
+    @property
+    def gateway_target(self) -> str | None:
+        """The AgentCore Gateway target of an MCP tool Lambda (``lock-card``), else None."""
+        return target_name(self.mcp_tool) if self.mcp_tool else None
 
     def function_name(self, stage: str) -> str:
         """Deployed function name of a stage."""
@@ -118,16 +127,25 @@ CONNECT_GRANTS: Final = (
 )
 
 
-def _mcp(tool: str, grants: tuple[Grant, ...]) -> Function:
-    dashed = tool.replace("_", "-")
+#: The grants of each kind of MCP tool (``mcp_handlers.tool_names.TOOL_ACCESS``).
+GRANTS_BY_ACCESS: Final[dict[Access, tuple[Grant, ...]]] = {
+    "write": WRITE_GRANTS,
+    "list": LIST_GRANTS,
+}
+
+
+def _mcp(tool: str, access: Access) -> Function:
+    """The Lambda of one MCP tool: its names follow the tool's (``lock_card`` ->
+    ``mcp_lock_card``, ``McpLockCard``, ``betterbank-mcp-lock-card``)."""
+    dashed = target_name(tool)
     camel = "".join(part.capitalize() for part in tool.split("_"))
     return Function(
-        chalice_name=f"mcp_{tool}",
+        chalice_name=lambda_name(tool),
         logical_id=f"Mcp{camel}",
         base_name=f"betterbank-mcp-{dashed}",
         role_base_name=f"betterbank-mcp-{dashed}-role",
-        grants=grants,
-        mcp_tool=dashed,
+        grants=GRANTS_BY_ACCESS[access],
+        mcp_tool=tool,
     )
 
 
@@ -139,11 +157,7 @@ FUNCTIONS: Final = (
         role_base_name="betterbank-card-operations-role",
         grants=API_GRANTS,
     ),
-    _mcp("lock_card", WRITE_GRANTS),
-    _mcp("unlock_card", WRITE_GRANTS),
-    _mcp("request_new_card", WRITE_GRANTS),
-    _mcp("list_cards", LIST_GRANTS),
-    _mcp("activate_card", WRITE_GRANTS),
+    *(_mcp(tool, access) for tool, access in TOOL_ACCESS.items()),
     Function(
         chalice_name="connect_update_session_data",
         logical_id="ConnectUpdateSessionData",

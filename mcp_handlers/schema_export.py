@@ -16,19 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mcp_handlers.tool_names import target_name
 from mcp_handlers.tools import TOOLS, ToolSpec
 
 ALLOWED_TYPES = {"string", "number", "object", "array", "boolean", "integer"}
-
-
-def target_name(tool: str) -> str:
-    """Gateway target names cannot contain underscores: ``lock_card`` -> ``lock-card``."""
-    return tool.replace("_", "-")
-
-
-def function_name(tool: str, stage: str) -> str:
-    """The deployed MCP Lambda serving ``tool``: ``betterbank-mcp-TOOL-STAGE``."""
-    return f"betterbank-mcp-{target_name(tool)}-{stage}"
 
 
 def _notes(node: dict[str, Any]) -> list[str]:

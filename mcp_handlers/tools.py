@@ -1,4 +1,4 @@
-"""The five card tools: generated from the REST API's pydantic models, run through its service.
+"""The card tools: generated from the REST API's pydantic models, run through its service.
 
 A tool's input schema, validation and descriptions come from ``chalicelib.models`` plus the two
 MCP-only arguments (``idempotency_key`` on writes, ``confirm`` on ``request_new_card``); its

@@ -3,8 +3,8 @@
 ``chalice delete`` removes only what ``.chalice/deployed/S.json`` records, and Chalice writes
 that record only when a deploy succeeds: a deploy that fails half way (at the REST API, say)
 leaves its functions and roles behind with no record, and ``chalice delete`` then removes
-nothing. This deletes them by the names Chalice gives them (``infra.permissions``): the eight
-functions, their roles with their inline policies, and their log groups, but never one that a
+nothing. This deletes them by the names Chalice gives them (``infra.permissions``): every
+function, its role with its inline policies and its log group, but never one that a
 CloudFormation stack created (the packaged stack's REST handler has the same name as the quick
 path's). A missing resource is reported, not an error, so it is safe to rerun. The REST API
 (``betterbank-card-operations``) is only listed: other stages' quick-path APIs carry the same

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_handlers.schema_export import function_name, gateway_tool, target_name
-from mcp_handlers.tools import TOOLS
+from infra.permissions import MCP_FUNCTIONS
+from mcp_handlers.schema_export import gateway_tool
+from mcp_handlers.tools import TOOLS_BY_NAME
 
 LAMBDA_CREDENTIALS = [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
 MCP_SERVER_TARGET = "card-operations"
@@ -31,15 +32,16 @@ MCP_SERVER_TARGET = "card-operations"
 def target_requests(
     gateway_id: str, stage: str, region: str, account: str, partition: str = "aws"
 ) -> list[dict[str, Any]]:
-    """The ``CreateGatewayTarget`` arguments of every Lambda target of ``stage``."""
+    """The ``CreateGatewayTarget`` arguments of every Lambda target of ``stage``: one per MCP
+    tool Lambda (``infra.permissions.MCP_FUNCTIONS``), with its tool's schema."""
     requests = []
-    for tool in TOOLS:
-        function = function_name(tool.name, stage)
-        arn = f"arn:{partition}:lambda:{region}:{account}:function:{function}"
+    for function in MCP_FUNCTIONS:
+        tool = TOOLS_BY_NAME[function.mcp_tool]
+        arn = f"arn:{partition}:lambda:{region}:{account}:function:{function.function_name(stage)}"
         requests.append(
             {
                 "gatewayIdentifier": gateway_id,
-                "name": target_name(tool.name),
+                "name": function.gateway_target,
                 "description": f"BetterBank {tool.title.lower()} ({stage})",
                 "targetConfiguration": {
                     "mcp": {

@@ -95,10 +95,6 @@ class LambdaContext:
 
 def gateway_client_context(function: Function, request_id: str) -> ClientContext:
     """The client context AgentCore Gateway sends a Lambda target (its six keys, exactly)."""
-    from mcp_handlers.schema_export import target_name
-    from mcp_handlers.tools import TOOLS
-
-    (tool,) = [t.name for t in TOOLS if target_name(t.name) == function.mcp_tool]
     return ClientContext(
         custom={
             "bedrockAgentCoreMessageVersion": "1.0",
@@ -106,7 +102,7 @@ def gateway_client_context(function: Function, request_id: str) -> ClientContext
             "bedrockAgentCoreMcpMessageId": "1",
             "bedrockAgentCoreGatewayId": "local-gateway",
             "bedrockAgentCoreTargetId": "local-target",
-            "bedrockAgentCoreToolName": f"{function.mcp_tool}___{tool}",
+            "bedrockAgentCoreToolName": f"{function.gateway_target}___{function.mcp_tool}",
         }
     )
 

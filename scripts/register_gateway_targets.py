@@ -7,7 +7,7 @@
 By default each target (``lock-card``, ``unlock-card``, …) points at
 ``betterbank-mcp-<tool>-<stage>`` with the tool's schema in the Gateway subset and the gateway's
 own IAM role as credentials (``GATEWAY_IAM_ROLE``: the stack's ``betterbank-gateway-role-<stage>``
-may invoke exactly these five functions). With ``--mcp-endpoint`` it registers instead the one
+may invoke exactly these functions). With ``--mcp-endpoint`` it registers instead the one
 MCP server target ``card-operations`` for the deployed ``POST /mcp``, signed by the same role
 (``scripts/gateway_targets.py`` compares the two). Rerunning updates targets in place; a gateway
 that already holds the other kind is named on stderr (its agents would see every tool twice).
@@ -24,8 +24,7 @@ import json
 import sys
 from typing import Any
 
-from mcp_handlers.schema_export import target_name
-from mcp_handlers.tools import TOOLS
+from mcp_handlers.tool_names import TOOL_NAMES, target_name
 from scripts.gateway_targets import MCP_SERVER_TARGET, mcp_server_request, target_requests
 
 #: What a dry run puts in the ARNs when it is not told the account or cannot find a region.
@@ -144,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _other_kind(existing: dict[str, str], mcp_server: bool) -> list[str]:
     """Targets of the kind not being registered (Lambda targets vs the MCP server target)."""
-    lambda_names = {target_name(tool.name) for tool in TOOLS}
+    lambda_names = {target_name(tool) for tool in TOOL_NAMES}
     other = {MCP_SERVER_TARGET} if not mcp_server else lambda_names
     return sorted(set(existing) & other)
 

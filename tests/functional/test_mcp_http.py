@@ -13,6 +13,7 @@ from chalice.test import Client
 from mcp_types import methods
 
 from app import app
+from mcp_handlers.tool_names import TOOL_NAMES
 
 MODERN = "2026-07-28"
 JSON_ACCEPT = "application/json, text/event-stream"
@@ -113,15 +114,9 @@ def test_unsupported_version_is_32022_with_the_supported_list(mcp: Mcp) -> None:
     assert header.status_code == 400
 
 
-def test_tools_list_has_all_five_with_schemas_and_annotations(mcp: Mcp) -> None:
+def test_tools_list_has_every_tool_with_schemas_and_annotations(mcp: Mcp) -> None:
     tools = {t["name"]: t for t in mcp.rpc("tools/list")[1]["result"]["tools"]}
-    assert set(tools) == {
-        "lock_card",
-        "unlock_card",
-        "request_new_card",
-        "list_cards",
-        "activate_card",
-    }
+    assert list(tools) == list(TOOL_NAMES)
     for tool in tools.values():
         assert tool["inputSchema"]["type"] == "object"
         assert tool["outputSchema"]["type"] == "object"

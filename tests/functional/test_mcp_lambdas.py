@@ -1,4 +1,4 @@
-"""The five MCP tool Lambdas, invoked the three ways they are reached: as AgentCore Gateway does,
+"""The MCP tool Lambdas, invoked the three ways they are reached: as AgentCore Gateway does,
 with the old guide's JSON-RPC-in-a-body payload, and with a bare JSON-RPC object."""
 
 from __future__ import annotations
@@ -13,16 +13,12 @@ import pytest
 import app
 from chalicelib.commands import Caller, LockCard
 from chalicelib.runtime import card_service
+from mcp_handlers.tool_names import TOOL_NAMES, lambda_name, target_name
 
 EVENTS = Path(__file__).parent.parent / "events" / "mcp"
-LAMBDAS = {
-    "lock_card": app.mcp_lock_card,
-    "unlock_card": app.mcp_unlock_card,
-    "request_new_card": app.mcp_request_new_card,
-    "list_cards": app.mcp_list_cards,
-    "activate_card": app.mcp_activate_card,
-}
-TARGETS = {name: name.replace("_", "-") for name in LAMBDAS}
+#: Each tool's Lambda, found as the Lambda runtime finds it: ``app.<its name>``.
+LAMBDAS = {tool: getattr(app, lambda_name(tool)) for tool in TOOL_NAMES}
+TARGETS = {name: target_name(name) for name in LAMBDAS}
 
 
 @dataclass

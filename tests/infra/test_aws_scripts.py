@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from chalicelib.store.tables import TTL_ATTRIBUTES, table_name, table_names
+from mcp_handlers.tool_names import TOOL_NAMES, target_name
 from tests.infra.moto_aws import ROOT, MotoServer, cli_environment
 
 REGION = "eu-west-1"
 DEV_TABLES = sorted(table_names("dev").values())
-LAMBDA_TARGETS = ["activate-card", "list-cards", "lock-card", "request-new-card", "unlock-card"]
+LAMBDA_TARGETS = sorted(target_name(tool) for tool in TOOL_NAMES)
 MCP_URL = "https://abc123defg.execute-api.eu-west-1.amazonaws.com/api/mcp"
 Script = Callable[..., subprocess.CompletedProcess[str]]
 

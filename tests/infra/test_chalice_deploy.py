@@ -1,8 +1,8 @@
 """The quick path, ``chalice deploy --stage dev``, rehearsed on moto as far as moto goes.
 
 Chalice deploys a copy of the project (it writes ``.chalice/deployed/`` and its caches into the
-project it deploys, and this must not be the working tree). It creates the seven functions with
-their roles and per-function policies, then imports its Swagger 2.0 REST API. moto cannot
+project it deploys, and this must not be the working tree). It creates every function with
+its role and policy, then imports its Swagger 2.0 REST API. moto cannot
 import that document (its ImportRestApi answers HTTP 500 on it), so the deploy fails there:
 this test states that limit and checks everything created before it. That failure is also the
 real-life case ``chalice delete`` cannot undo (no deployed record is written), so the test then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import zipfile
@@ -89,6 +90,25 @@ def test_committed_policy_files_match_the_permission_table() -> None:
     for name, text in chalice_policies.render_all().items():
         committed = (ROOT / ".chalice" / name).read_text(encoding="utf-8")
         assert committed == text, f"{name} is stale: run python -m infra.chalice_policies"
+
+
+def test_committed_config_names_every_function_and_its_policy_file() -> None:
+    # GIVEN the functions infra.permissions lists WHEN config.json is rendered THEN no drift
+    committed = (ROOT / ".chalice" / "config.json").read_text(encoding="utf-8")
+    stale = "config.json is stale: run python -m infra.chalice_policies"
+    assert chalice_policies.render_config(CONFIG) == committed, stale
+    assert chalice_policies.committed_policy_files() == set(chalice_policies.render_all()), stale
+
+
+def test_rendering_the_config_adds_and_drops_functions_and_keeps_their_settings() -> None:
+    # GIVEN a config missing one function and naming one that is gone
+    config = copy.deepcopy(CONFIG)
+    dev = config["stages"]["dev"]["lambda_functions"]
+    del dev["mcp_list_cards"]
+    dev["mcp_gone"] = {"iam_policy_file": "policy-mcp-gone-dev.json"}
+    dev["connect_update_session_data"]["iam_policy_file"] = "policy-renamed.json"
+    # WHEN rendered THEN it is the committed one: the timeouts and variables kept as written
+    assert json.loads(chalice_policies.render_config(config)) == CONFIG
 
 
 def test_quick_path_policies_never_grant_wildcard_actions_or_tables() -> None:

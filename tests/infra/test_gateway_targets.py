@@ -13,11 +13,14 @@ from botocore.stub import Stubber
 from botocore.validate import ParamValidator
 
 from mcp_handlers.schema_export import export, gateway_tool
+from mcp_handlers.tool_names import TOOL_NAMES, target_name
 from mcp_handlers.tools import TOOLS
 from scripts import register_gateway_targets as register
 from scripts.gateway_targets import target_requests
 
 ALLOWED_KEYS = {"type", "properties", "required", "items", "description"}
+#: One Lambda target per tool, named after it.
+TARGETS = [target_name(tool) for tool in TOOL_NAMES]
 
 
 def client() -> Any:
@@ -53,22 +56,18 @@ def test_enums_and_patterns_are_folded_into_descriptions() -> None:
 def test_every_create_request_passes_botocore_validation() -> None:
     model = client().meta.service_model.operation_model("CreateGatewayTarget").input_shape
     requests = target_requests("gw-abc123", "dev", "us-east-1", "123456789012")
-    assert [r["name"] for r in requests] == [
-        "lock-card",
-        "unlock-card",
-        "request-new-card",
-        "list-cards",
-        "activate-card",
-    ]
+    assert [r["name"] for r in requests] == TARGETS
     for request in requests:
         report = ParamValidator().validate(request, model)
         assert not report.has_errors(), report.generate_report()
         assert request["credentialProviderConfigurations"] == [
             {"credentialProviderType": "GATEWAY_IAM_ROLE"}
         ]
-        arn = request["targetConfiguration"]["mcp"]["lambda"]["lambdaArn"]
-        assert arn.endswith(f":function:betterbank-mcp-{request['name']}-dev")
-        assert len(f"{request['name']}___{TOOLS[0].name}") <= 64
+        target = request["targetConfiguration"]["mcp"]["lambda"]
+        assert target["lambdaArn"].endswith(f":function:betterbank-mcp-{request['name']}-dev")
+        (tool,) = target["toolSchema"]["inlinePayload"]
+        assert target_name(tool["name"]) == request["name"]
+        assert len(f"{request['name']}___{tool['name']}") <= 64  # Bedrock Converse's limit
 
 
 def test_an_enum_in_a_schema_is_refused_by_botocore_so_the_export_matters() -> None:
@@ -198,15 +197,7 @@ def test_dry_run_says_which_arn_parts_are_placeholders(
 
 def test_schema_export_command_writes_one_file_per_target(tmp_path: Path) -> None:
     paths = export(tmp_path)
-    assert sorted(p.name for p in paths) == sorted(
-        [
-            "lock-card.json",
-            "unlock-card.json",
-            "request-new-card.json",
-            "list-cards.json",
-            "activate-card.json",
-        ]
-    )
+    assert [p.name for p in paths] == [f"{target}.json" for target in TARGETS]
     assert json.loads(paths[0].read_text())[0]["name"] == "lock_card"
 
 

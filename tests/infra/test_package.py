@@ -28,6 +28,7 @@ from infra.permissions import (
     TABLE_LOGICAL_IDS,
     by_chalice_name,
 )
+from mcp_handlers.tool_names import TOOL_ACCESS, TOOL_NAMES
 from scripts import check_template
 from tests.dynamodb_local_fixture import DynamoDBTables
 from tests.infra.conftest import Package
@@ -167,11 +168,14 @@ def _table_of(resource: Any) -> tuple[str, str | None]:
     return by_id[table_id], text.rsplit("/index/", 1)[1]
 
 
-def test_list_cards_only_reads(package: Package) -> None:
-    for statement in _role_statements(package.resources, "McpListCardsRole"):
-        for action in _as_list(statement["Action"]):
-            if action.startswith("dynamodb:"):
-                assert action in {"dynamodb:GetItem", "dynamodb:Query"}
+def test_read_only_tools_only_read(package: Package) -> None:
+    readers = [f for f in MCP_FUNCTIONS if TOOL_ACCESS[str(f.mcp_tool)] != "write"]
+    assert readers  # list_cards at least
+    for function in readers:
+        for statement in _role_statements(package.resources, function.role_logical_id):
+            for action in _as_list(statement["Action"]):
+                if action.startswith("dynamodb:"):
+                    assert action in {"dynamodb:GetItem", "dynamodb:Query"}, function.chalice_name
 
 
 def test_connect_may_invoke_only_from_the_exact_instance(package: Package) -> None:
@@ -185,7 +189,7 @@ def test_connect_may_invoke_only_from_the_exact_instance(package: Package) -> No
     assert properties["FunctionName"] == {"Fn::GetAtt": ["ConnectUpdateSessionData", "Arn"]}
 
 
-def test_gateway_role_invokes_the_five_mcp_tools_or_post_mcp_and_nothing_else(
+def test_gateway_role_invokes_the_mcp_tools_or_post_mcp_and_nothing_else(
     package: Package,
 ) -> None:
     role = package.resources["GatewayRole"]["Properties"]
@@ -197,7 +201,7 @@ def test_gateway_role_invokes_the_five_mcp_tools_or_post_mcp_and_nothing_else(
     assert invoke["Action"] == "lambda:InvokeFunction"
     targets = sorted(r["Fn::GetAtt"][0] for r in invoke["Resource"])
     assert targets == sorted(f.logical_id for f in MCP_FUNCTIONS)
-    assert len(targets) == 5
+    assert len(targets) == len(TOOL_NAMES)
     # the MCP server target: exactly POST /mcp of this stack's own API, any stage of it
     assert call["Action"] == "execute-api:Invoke"
     assert call["Resource"] == {
@@ -322,8 +326,10 @@ outside = sorted(m.__file__ for m in list(sys.modules.values())
                  if getattr(m, "__file__", None) and m.__name__.split(".")[0]
                  in ("app", "chalicelib", "pydantic", "aws_lambda_powertools")
                  and not m.__file__.startswith(sys.argv[1]))
-# What the REST handler must not load: the other channels, the OpenAPI document.
-foreign = sorted(m for m in sys.modules if m.split(".")[0] == "mcp_handlers"
+# What the REST handler must not load: the other channels (of MCP, all but the tool names
+# app.py registers their Lambdas by), the OpenAPI document.
+names = {"mcp_handlers", "mcp_handlers.tool_names"}
+foreign = sorted(m for m in sys.modules if m.split(".")[0] == "mcp_handlers" and m not in names
                  or m.startswith(("chalicelib.connect", "chalicelib.rest.openapi")))
 sys.__stdout__.write(json.dumps({"response": response, "outside": outside,
                                  "foreign": foreign}) + "\\n")

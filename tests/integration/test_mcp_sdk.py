@@ -1,7 +1,7 @@
 """The official MCP Python SDK against a real ``chalice local``: both connection modes.
 
 Default mode probes ``server/discover`` (2026-07-28, stateless); ``mode="legacy"`` forces the
-``initialize`` handshake. Each lists the five tools, calls each one on seeded data, and the SDK
+``initialize`` handshake. Each lists every tool, calls each one on seeded data, and the SDK
 itself validates every ``structuredContent`` against the tool's ``outputSchema``; every message
 that crossed the wire is checked against the official ``mcp-types`` models at its version.
 """
@@ -22,9 +22,8 @@ from mcp.client.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import methods
 
+from mcp_handlers.tool_names import TOOL_NAMES
 from tests.dev_server import make_serve
-
-TOOLS = {"lock_card", "unlock_card", "request_new_card", "list_cards", "activate_card"}
 
 
 @pytest.fixture
@@ -149,7 +148,8 @@ def test_the_official_sdk_lists_and_calls_every_tool(
     assert {"tools/list", "tools/call"} <= seen
     assert ("server/discover" in seen) is (mode == "auto")
     assert ("initialize" in seen) is (mode == "legacy")
-    assert set(outcome["schemas"]) == TOOLS
+    assert list(outcome["schemas"]) == list(TOOL_NAMES)
+    assert set(outcome["results"]) == set(TOOL_NAMES)  # each one called
     for name, result in outcome["results"].items():
         assert result.is_error is False, (name, result)
         jsonschema.validate(result.structured_content, outcome["schemas"][name])

@@ -17,6 +17,7 @@ from typing import Any
 from chalice.test import Client
 
 import app
+from mcp_handlers.tool_names import TOOL_NAMES, lambda_name
 
 REST_PATHS = {
     "lock": "/v1/cards/lock",
@@ -31,13 +32,7 @@ TOOLS = {
     "activate": "activate_card",
     "list": "list_cards",
 }
-LAMBDAS = {
-    "lock_card": app.mcp_lock_card,
-    "unlock_card": app.mcp_unlock_card,
-    "request_new_card": app.mcp_request_new_card,
-    "list_cards": app.mcp_list_cards,
-    "activate_card": app.mcp_activate_card,
-}
+LAMBDAS = {tool: getattr(app, lambda_name(tool)) for tool in TOOL_NAMES}
 CHANNELS = ("rest", "mcp_gateway", "mcp_body", "mcp_http")
 WRITES = ("lock", "unlock", "request_new", "activate")
 MCP_HEADERS = {

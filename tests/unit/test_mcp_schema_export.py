@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_handlers.schema_export import gateway_tool, main, restrict
+from mcp_handlers.tool_names import TOOL_NAMES, target_name
 from mcp_handlers.tools import TOOLS_BY_NAME
 
 ALLOWED = {"type", "properties", "required", "items", "description"}
@@ -87,12 +88,7 @@ def test_every_tool_exports_only_allowed_keys_with_required_arguments_kept() -> 
 def test_the_command_writes_one_inline_payload_per_target(tmp_path: Path) -> None:
     assert main(["--out", str(tmp_path / "schemas")]) == 0
     files = sorted(p.name for p in (tmp_path / "schemas").iterdir())
-    assert files == [
-        "activate-card.json",
-        "list-cards.json",
-        "lock-card.json",
-        "request-new-card.json",
-        "unlock-card.json",
-    ]
-    payload = json.loads((tmp_path / "schemas" / "list-cards.json").read_text())
-    assert [entry["name"] for entry in payload] == ["list_cards"]
+    assert files == sorted(f"{target_name(tool)}.json" for tool in TOOL_NAMES)
+    for tool in TOOL_NAMES:
+        payload = json.loads((tmp_path / "schemas" / f"{target_name(tool)}.json").read_text())
+        assert [entry["name"] for entry in payload] == [tool]

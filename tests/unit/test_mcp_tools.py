@@ -10,10 +10,12 @@ import mcp_types
 import pytest
 
 from chalicelib import models
+from mcp_handlers.tool_names import TOOL_ACCESS, TOOL_NAMES
 from mcp_handlers.tools import TOOLS, TOOLS_BY_NAME, tool_definitions
 from tests.fakes.mcp import SHIPPING, card
 
 DEFINITIONS = {d["name"]: d for d in tool_definitions(tuple(TOOLS_BY_NAME))}
+#: The REST request model each tool's arguments extend (every tool has one: checked below).
 REST_MODELS = {
     "lock_card": models.LockCardRequest,
     "unlock_card": models.UnlockCardRequest,
@@ -21,14 +23,15 @@ REST_MODELS = {
     "list_cards": models.ListCardsRequest,
     "activate_card": models.ActivateCardRequest,
 }
-WRITES = ("lock_card", "unlock_card", "request_new_card", "activate_card")
+WRITES = tuple(name for name, access in TOOL_ACCESS.items() if access == "write")
 
 
-def test_there_are_exactly_the_five_spec_tools() -> None:
-    assert set(DEFINITIONS) == set(REST_MODELS)
+def test_the_tools_are_the_registrys_in_its_order() -> None:
+    assert [tool.name for tool in TOOLS] == list(TOOL_NAMES)
+    assert set(REST_MODELS) == set(TOOL_NAMES)
 
 
-@pytest.mark.parametrize("name", list(REST_MODELS))
+@pytest.mark.parametrize("name", TOOL_NAMES)
 def test_each_definition_is_a_valid_wire_tool(name: str) -> None:
     tool = mcp_types.Tool.model_validate(DEFINITIONS[name])
     assert tool.input_schema["type"] == "object"
@@ -38,7 +41,7 @@ def test_each_definition_is_a_valid_wire_tool(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(DEFINITIONS[name]["outputSchema"])
 
 
-@pytest.mark.parametrize("name", list(REST_MODELS))
+@pytest.mark.parametrize("name", TOOL_NAMES)
 def test_input_schema_is_the_rest_model_plus_the_mcp_arguments(name: str) -> None:
     rest = REST_MODELS[name].model_json_schema()
     schema = DEFINITIONS[name]["inputSchema"]
@@ -60,17 +63,20 @@ def test_confirm_defaults_to_false() -> None:
     assert (confirm["type"], confirm["default"]) == ("boolean", False)
 
 
-@pytest.mark.parametrize(
-    ("name", "read_only", "destructive", "idempotent"),
-    [
-        ("list_cards", True, False, True),
-        ("lock_card", False, False, True),
-        ("unlock_card", False, False, True),
-        ("activate_card", False, False, True),
-        ("request_new_card", False, True, False),
-    ],
-)
-def test_annotations(name: str, read_only: bool, destructive: bool, idempotent: bool) -> None:
+#: (readOnlyHint, destructiveHint, idempotentHint) each tool deserves.
+ANNOTATIONS = {
+    "list_cards": (True, False, True),
+    "lock_card": (False, False, True),
+    "unlock_card": (False, False, True),
+    "activate_card": (False, False, True),
+    "request_new_card": (False, True, False),
+}
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+def test_annotations(name: str) -> None:
+    read_only, destructive, idempotent = ANNOTATIONS[name]
+    assert read_only is (TOOL_ACCESS[name] != "write")  # the grants of its Lambda say the same
     hints = DEFINITIONS[name]["annotations"]
     assert hints["readOnlyHint"] is read_only
     assert hints["destructiveHint"] is destructive
