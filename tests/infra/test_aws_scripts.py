@@ -165,7 +165,8 @@ def test_the_mcp_server_target_is_one_signed_target_for_post_mcp(
     run = script("register_gateway_targets.py", *args, "--mcp-endpoint", MCP_URL)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "created card-operations\n"
-    assert "also has the target(s) activate-card, list-cards" in run.stderr  # tools twice
+    # every tool twice: the Lambda targets are named
+    assert f"also has the target(s) {', '.join(LAMBDA_TARGETS)}: " in run.stderr
     target = _targets(moto, gateway_id)["card-operations"]
     assert target["targetConfiguration"] == {"mcp": {"mcpServer": {"endpoint": MCP_URL}}}
     assert target["credentialProviderConfigurations"] == [
