@@ -107,6 +107,13 @@ LIST_GRANTS: Final = (
     Grant("cards", ("dynamodb:Query",), index="customer-index"),
 )
 
+#: History: the customer and the card (one transactional read), then the card's events.
+HISTORY_GRANTS: Final = (
+    Grant("customers", ("dynamodb:GetItem",)),
+    Grant("cards", ("dynamodb:GetItem",)),
+    Grant("card_events", ("dynamodb:Query",)),
+)
+
 #: The REST handler serves every use case, history included.
 API_GRANTS: Final = (
     Grant(
@@ -131,6 +138,7 @@ CONNECT_GRANTS: Final = (
 GRANTS_BY_ACCESS: Final[dict[Access, tuple[Grant, ...]]] = {
     "write": WRITE_GRANTS,
     "list": LIST_GRANTS,
+    "history": HISTORY_GRANTS,
 }
 
 

@@ -7,7 +7,7 @@ client sends it as a header, an agent has no headers) and ``confirm`` are added 
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import models
 
@@ -46,3 +46,10 @@ class RequestNewCardArgs(models.RequestNewCardRequest):
 
 
 ListCardsArgs = models.ListCardsRequest
+
+
+class GetCardHistoryArgs(models.HistoryQuery, models.CardRef):
+    """Arguments of the get_card_history tool: the card, then the page as REST's query string
+    names it (same bounds, same cursor), typed as JSON is (a number, not its text)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Final, Literal
 
 #: ``write``: changes a card (and ``request_new_card``'s preview reads what a change would);
-#: ``list``: reads a customer's cards.
-Access = Literal["write", "list"]
+#: ``list``: reads a customer's cards; ``history``: reads a card's events.
+Access = Literal["write", "list", "history"]
 
 #: Every tool, in ``tools/list`` order, and its kind of access.
 TOOL_ACCESS: Final[dict[str, Access]] = {
@@ -22,6 +22,7 @@ TOOL_ACCESS: Final[dict[str, Access]] = {
     "request_new_card": "write",
     "list_cards": "list",
     "activate_card": "write",
+    "get_card_history": "history",
 }
 TOOL_NAMES: Final = tuple(TOOL_ACCESS)
 

@@ -28,6 +28,7 @@ from chalicelib.commands import (
 from chalicelib.validation import field_errors
 from mcp_handlers.arguments import (
     ActivateCardArgs,
+    GetCardHistoryArgs,
     ListCardsArgs,
     LockCardArgs,
     RequestNewCardArgs,
@@ -44,6 +45,9 @@ class CardOperations(Protocol):
     def preview_new_card(self, command: RequestNewCard, caller: Caller) -> dict[str, Any]: ...
     def activate_card(self, command: ActivateCard, caller: Caller) -> dict[str, Any]: ...
     def list_cards(self, customer_id: str, caller: Caller) -> dict[str, Any]: ...
+    def card_history(
+        self, customer_id: str, card_id: str, caller: Caller, limit: int, cursor: str | None
+    ) -> dict[str, Any]: ...
 
 
 #: How a channel reaches the card service: called only once a call needs it, so a malformed
@@ -80,6 +84,10 @@ def _request_new(
 
 def _list(args: ListCardsArgs, caller: Caller, service: CardOperations) -> dict[str, Any]:
     return service.list_cards(args.customer_id, caller)
+
+
+def _history(args: GetCardHistoryArgs, caller: Caller, service: CardOperations) -> dict[str, Any]:
+    return service.card_history(args.customer_id, args.card_id, caller, args.limit, args.cursor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +127,7 @@ def _hints(*, read_only: bool, destructive: bool, idempotent: bool) -> dict[str,
 
 
 _CHANGE = _hints(read_only=False, destructive=False, idempotent=True)
+_READ = _hints(read_only=True, destructive=False, idempotent=True)
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
@@ -179,7 +188,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         ),
         arguments=ListCardsArgs,
         output=models.CardList,
-        annotations=_hints(read_only=True, destructive=False, idempotent=True),
+        annotations=_READ,
         run=_list,
     ),
     ToolSpec(
@@ -196,6 +205,22 @@ TOOLS: tuple[ToolSpec, ...] = (
         output=models.ReplayableWriteResult,
         annotations=_CHANGE,
         run=_activate,
+    ),
+    ToolSpec(
+        name="get_card_history",
+        title="Read a card's history",
+        description=(
+            "Read what happened to one of the customer's cards, newest first: each change (such "
+            "as issued, locked, unlocked, replacement_requested, activated, closed) with the "
+            "status before and after, the reason, the channel it came through and when. Use it "
+            "to answer why a card is locked or closed, or where a replacement stands; it "
+            "changes nothing. Returns up to limit events (default 20, at most 100); when "
+            "next_cursor is present, call again with it as cursor for older events."
+        ),
+        arguments=GetCardHistoryArgs,
+        output=models.EventPage,
+        annotations=_READ,
+        run=_history,
     ),
 )
 

@@ -104,6 +104,26 @@ class FakeCardService:
             models.CardList, {"customer_id": customer_id, "cards": [card("CARD001")]}
         )
 
+    def card_history(
+        self, customer_id: str, card_id: str, caller: Caller, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """One lock event, and a cursor to more unless a cursor was given."""
+        self._record("card_history", (customer_id, card_id, limit, cursor), caller, card_id)
+        event = {
+            "card_id": card_id,
+            "version": 2,
+            "type": "locked",
+            "from_status": "active",
+            "to_status": "locked",
+            "reason": "misplaced",
+            "channel": caller.channel,
+            "actor": caller.actor,
+            "request_id": caller.request_id,
+            "occurred_at": UPDATED_AT,
+        }
+        page = {"card_id": card_id, "events": [event], "next_cursor": None if cursor else "next"}
+        return models.dump(models.EventPage, page)
+
 
 MCP_CALLER = Caller(channel="mcp", actor="mcp", request_id="req-unit")
 

@@ -124,6 +124,9 @@ async def exercise(url: str, mode: str, log: WireLog) -> dict[str, Any]:
         results["activate_card"] = await client.call_tool(
             "activate_card", {"customer_id": "CUST001", "card_id": new_card}
         )
+        results["get_card_history"] = await client.call_tool(
+            "get_card_history", {"customer_id": "CUST001", "card_id": "CARD001", "limit": 2}
+        )
         refusal = await client.call_tool(
             "lock_card", {"customer_id": "CUST001", "card_id": "CARD003"}
         )
@@ -154,6 +157,9 @@ def test_the_official_sdk_lists_and_calls_every_tool(
         assert result.is_error is False, (name, result)
         jsonschema.validate(result.structured_content, outcome["schemas"][name])
     assert outcome["results"]["activate_card"].structured_content["card"]["status"] == "active"
+    page = outcome["results"]["get_card_history"].structured_content
+    assert [e["type"] for e in page["events"]] == ["unlocked", "locked"]  # newest first
+    assert page["next_cursor"]
     refusal = outcome["refusal"]
     assert refusal.is_error is True
     # No structuredContent on a refusal: it would not match the tool's outputSchema, and

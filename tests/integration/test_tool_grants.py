@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.cursor import encode_cursor
 from chalicelib.runtime import dynamodb_client
 from chalicelib.store.tables import TABLES
 from infra.permissions import by_chalice_name
@@ -76,6 +77,8 @@ SCENARIO = [
     ("request_new_card", {**CARD002, "reason": "damaged", "confirm": True}),
     # lost while the damaged one's replacement is on its way: that one is read too
     ("request_new_card", {**CARD002, "reason": "lost", "confirm": True}),
+    ("get_card_history", {**CARD001, "limit": 2}),
+    ("get_card_history", {**CARD001, "limit": 2, "cursor": encode_cursor("CARD001", 3)}),
 ]
 
 

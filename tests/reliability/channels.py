@@ -31,6 +31,7 @@ TOOLS = {
     "request_new": "request_new_card",
     "activate": "activate_card",
     "list": "list_cards",
+    "history": "get_card_history",
 }
 LAMBDAS = {tool: getattr(app, lambda_name(tool)) for tool in TOOL_NAMES}
 CHANNELS = ("rest", "mcp_gateway", "mcp_body", "mcp_http")

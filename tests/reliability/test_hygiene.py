@@ -91,11 +91,12 @@ def test_a_representative_run_leaks_nothing(
         texts.append(channels.send(channel, "activate", new_card).raw)
         texts.append(channels.send(channel, "lock", {**args, "card_id": "CARD0MISSING0"}).raw)
         texts.append(channels.send(channel, "list", {"customer_id": customer}).raw)
+        texts.append(channels.send(channel, "history", args).raw)
+        seeded = {"customer_id": customer, "card_id": "CARD001"}
+        texts.append(channels.send(channel, "history", seeded).raw)
+        texts.append(channels.send(channel, "history", {**args, "card_number": PAN}).raw)
         texts.append(channels.send(channel, "lock", {**args, "card_number": PAN}).raw)
         texts.append(channels.send(channel, "lock", {**args, "cvv": "123"}).raw)
-    texts.append(
-        channels.send("rest", "history", {"customer_id": customer, "card_id": "CARD001"}).raw
-    )
     captured = capfd.readouterr()
     stored = [
         json.dumps(world.scan(t)) for t in ("CARDS_TABLE", "CARD_EVENTS_TABLE", "IDEMPOTENCY_TABLE")

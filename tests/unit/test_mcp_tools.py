@@ -8,6 +8,7 @@ from typing import Any
 import jsonschema
 import mcp_types
 import pytest
+from pydantic import BaseModel
 
 from chalicelib import models
 from mcp_handlers.tool_names import TOOL_ACCESS, TOOL_NAMES
@@ -15,13 +16,15 @@ from mcp_handlers.tools import TOOLS, TOOLS_BY_NAME, tool_definitions
 from tests.fakes.mcp import SHIPPING, card
 
 DEFINITIONS = {d["name"]: d for d in tool_definitions(tuple(TOOLS_BY_NAME))}
-#: The REST request model each tool's arguments extend (every tool has one: checked below).
-REST_MODELS = {
-    "lock_card": models.LockCardRequest,
-    "unlock_card": models.UnlockCardRequest,
-    "request_new_card": models.RequestNewCardRequest,
-    "list_cards": models.ListCardsRequest,
-    "activate_card": models.ActivateCardRequest,
+#: The REST models of each tool's arguments (every tool has them: checked below).
+REST_MODELS: dict[str, tuple[type[BaseModel], ...]] = {
+    "lock_card": (models.LockCardRequest,),
+    "unlock_card": (models.UnlockCardRequest,),
+    "request_new_card": (models.RequestNewCardRequest,),
+    "list_cards": (models.ListCardsRequest,),
+    "activate_card": (models.ActivateCardRequest,),
+    # the ids of the REST path, then its query string
+    "get_card_history": (models.CardRef, models.HistoryQuery),
 }
 WRITES = tuple(name for name, access in TOOL_ACCESS.items() if access == "write")
 
@@ -43,7 +46,11 @@ def test_each_definition_is_a_valid_wire_tool(name: str) -> None:
 
 @pytest.mark.parametrize("name", TOOL_NAMES)
 def test_input_schema_is_the_rest_model_plus_the_mcp_arguments(name: str) -> None:
-    rest = REST_MODELS[name].model_json_schema()
+    rest: dict[str, Any] = {"properties": {}, "required": []}
+    for model in REST_MODELS[name]:
+        part = model.model_json_schema()
+        rest["properties"].update(part["properties"])
+        rest["required"] += part.get("required", [])
     schema = DEFINITIONS[name]["inputSchema"]
     extra = {"idempotency_key"} if name in WRITES else set()
     if name == "request_new_card":
@@ -70,6 +77,7 @@ ANNOTATIONS = {
     "unlock_card": (False, False, True),
     "activate_card": (False, False, True),
     "request_new_card": (False, True, False),
+    "get_card_history": (True, False, True),
 }
 
 
@@ -96,6 +104,9 @@ def test_descriptions_tell_an_agent_when_to_use_and_what_to_confirm() -> None:
     for name in WRITES:
         assert "onfirm" in text[name] or "agree" in text[name]
     assert "changes nothing" in text["list_cards"]
+    assert "why a card is locked" in text["get_card_history"]
+    assert "changes nothing" in text["get_card_history"]
+    assert "next_cursor" in text["get_card_history"]
 
 
 def _preview() -> dict[str, Any]:
