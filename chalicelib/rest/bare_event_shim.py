@@ -17,7 +17,7 @@ from chalice.app import Chalice, Response
 from chalicelib import errors
 from chalicelib.deadline import REQUEST_BUDGET_SECONDS, Deadline
 from chalicelib.observability import get_logger
-from chalicelib.rest.edge import CHALICE_CODES, JSON_HEADERS, envelope_error
+from chalicelib.rest.edge import JSON_HEADERS, envelope_error
 from chalicelib.rest.proxy_event import (
     body_text,
     clean_proxy_event,
@@ -65,7 +65,32 @@ class RouteNotFoundError(errors.CardOpsError):
     """No route matches the event's method and path (HTTP only: not a domain answer)."""
 
     code = "NOT_FOUND"
+    http_status = 404
     default_message = "No route matches this method and path."
+
+
+class MethodNotAllowedError(errors.CardOpsError):
+    """The path exists, the method does not (Chalice's own 405, in our envelope)."""
+
+    code = "METHOD_NOT_ALLOWED"
+    http_status = 405
+    default_message = "This method is not allowed on this path."
+
+
+class UnsupportedMediaTypeError(errors.CardOpsError):
+    """The body is not JSON (Chalice's own 415, in our envelope)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415
+    default_message = "Send the body as application/json."
+
+
+#: Chalice's own error codes (answered before our views run) and our errors for them.
+CHALICE_ERRORS: dict[str, type[errors.CardOpsError]] = {
+    "MethodNotAllowedError": MethodNotAllowedError,
+    "UnsupportedMediaType": UnsupportedMediaTypeError,
+    "BadRequest": errors.ValidationFailedError,
+}
 
 
 def _error_dict(exc: errors.CardOpsError, request_id: str) -> dict[str, Any]:
@@ -105,14 +130,17 @@ def _envelope_chalice_error(response: Any, request_id: str) -> Any:
         return response
     if not isinstance(body, dict) or "Code" not in body:
         return response
-    code, message = CHALICE_CODES.get(
-        body["Code"], ("INTERNAL_ERROR", errors.InternalError.default_message)
-    )
-    status = response["statusCode"] if code != "INTERNAL_ERROR" else 500
+    error = CHALICE_ERRORS.get(body["Code"], errors.InternalError)()
     envelope = {
         "success": False,
-        "error": {"code": code, "message": message, "request_id": request_id, "retryable": False},
+        "error": {
+            "code": error.code,
+            "message": error.message,
+            "request_id": request_id,
+            "retryable": False,
+        },
     }
     headers = {**(response.get("headers") or {}), **JSON_HEADERS}
     # Serialised by Chalice's Response, like every other body (compact JSON).
+    status = error.http_status
     return {**response, **Response(body=envelope, status_code=status, headers=headers).to_dict()}

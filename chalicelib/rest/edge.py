@@ -31,32 +31,6 @@ MAX_BODY_BYTES = 16 * 1024
 RETRY_AFTER_SECONDS = "1"
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
-STATUS_BY_CODE: dict[str, int] = {
-    "VALIDATION_ERROR": 400,
-    "AUTH_FAILED": 401,
-    "UNLOCK_NOT_PERMITTED": 403,
-    "FRAUD_HOLD": 403,
-    "CARD_NOT_FOUND": 404,
-    "NOT_FOUND": 404,
-    "METHOD_NOT_ALLOWED": 405,
-    "CARD_CLOSED": 409,
-    "INVALID_CARD_STATE": 409,
-    "REPLACEMENT_ALREADY_REQUESTED": 409,
-    "CONCURRENT_MODIFICATION": 409,
-    "PRECONDITION_FAILED": 412,
-    "PAYLOAD_TOO_LARGE": 413,
-    "UNSUPPORTED_MEDIA_TYPE": 415,
-    "IDEMPOTENCY_KEY_REUSED": 422,
-    "SERVICE_UNAVAILABLE": 503,
-    "INTERNAL_ERROR": 500,
-}
-#: Chalice's own error codes (raised before our views run) and ours for them.
-CHALICE_CODES = {
-    "MethodNotAllowedError": ("METHOD_NOT_ALLOWED", "This method is not allowed on this path."),
-    "UnsupportedMediaType": ("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json."),
-    "BadRequest": ("VALIDATION_ERROR", "The request is not valid."),
-}
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -75,7 +49,7 @@ def envelope_error(exc: errors.CardOpsError, request_id: str) -> Response:
         headers["Retry-After"] = RETRY_AFTER_SECONDS
     return Response(
         body={"success": False, "error": error},
-        status_code=STATUS_BY_CODE.get(exc.code, 500),
+        status_code=exc.http_status,
         headers=headers,
     )
 
