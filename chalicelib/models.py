@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from chalicelib import errors
 from chalicelib.validation import refuse_card_number
 
 CUSTOMER_ID_PATTERN = r"^CUST[0-9A-Z]{3,32}$"
@@ -241,14 +242,19 @@ class EventPage(_Model):
     )
 
 
+# The one shape of a refusal in every channel: the REST envelope's ``error``, an MCP tool's
+# ``{"error": ...}`` and the AgentCore Gateway's output schema are all built from it.
 class ErrorBody(_Model):
     """Why a request failed."""
 
-    code: str
-    message: str
-    request_id: str
-    retryable: bool
-    details: dict[str, Any] | None = None
+    code: str = Field(description="Stable error code, e.g. CARD_NOT_FOUND.")
+    message: str = Field(description="A sentence to relay to the customer.")
+    request_id: str = Field(description="This request's id, as the logs record it.")
+    retryable: bool = Field(description="Whether retrying may succeed.")
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="What was wrong, e.g. the invalid fields (input values are never echoed).",
+    )
 
 
 class ErrorEnvelope(_Model):
@@ -256,6 +262,18 @@ class ErrorEnvelope(_Model):
 
     success: Literal[False]
     error: ErrorBody
+
+
+def error_body(exc: errors.CardOpsError, request_id: str) -> dict[str, Any]:
+    """A domain error as ``ErrorBody`` JSON (``details`` only when there are some)."""
+    body = ErrorBody(
+        code=exc.code,
+        message=exc.message,
+        request_id=request_id,
+        retryable=exc.retryable,
+        details=exc.details or None,
+    )
+    return body.model_dump(mode="json", exclude_none=True)
 
 
 def dump(model: type[BaseModel], value: Any) -> dict[str, Any]:

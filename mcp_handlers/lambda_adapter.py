@@ -4,7 +4,7 @@
    ``context.client_context.custom["bedrockAgentCoreToolName"]`` is ``TARGET___tool``. The
    gateway wraps whatever JSON we return into one text block for the agent and does not read a
    ``statusCode``/``body`` envelope, so we return the structured result itself, or
-   ``{"error": {code, message, retryable, request_id}}`` for a refusal.
+   ``{"error": {code, message, request_id, retryable, details?}}`` for a refusal.
 2. JSON-RPC in an API-Gateway-style body (``{"body": "{...}"}``), as operators test with
    ``aws lambda invoke``: answered as ``{statusCode, headers, body}``.
 3. A bare JSON-RPC object: answered with the bare JSON-RPC response.
@@ -91,8 +91,8 @@ def _gateway_call(exchange: Exchange, qualified: str, event: Any) -> dict[str, A
     """AgentCore Gateway: ``TARGET___tool`` (targets cannot contain ``_``: split on the first).
 
     Success: the tool's structured result itself (e.g. ``{"card": …, "changed": true}``).
-    Refusal: ``{"error": {code, message, retryable, request_id}}``, the same object an MCP
-    client gets as ``structuredContent``; the gateway hands either to the agent as text.
+    Refusal: ``{"error": {code, message, request_id, retryable, details?}}``, the JSON an MCP
+    client gets in a refusal's text; the gateway hands either to the agent as text.
     """
     (tool_name,) = exchange.tools
     caller = exchange.caller

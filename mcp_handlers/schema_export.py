@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chalicelib import models
 from mcp_handlers.tool_names import target_name
 from mcp_handlers.tools import TOOLS, ToolSpec
 
@@ -97,15 +98,9 @@ def gateway_tool(tool: ToolSpec) -> dict[str, Any]:
     """
     definition = tool.definition()
     output = _restrict_root(definition["outputSchema"])
-    output["properties"]["error"] = {
-        "type": "object",
-        "description": "Present instead of the result when the request was refused.",
-        "properties": {
-            "code": {"type": "string", "description": "Stable error code, e.g. CARD_NOT_FOUND."},
-            "message": {"type": "string", "description": "A sentence to relay to the customer."},
-            "retryable": {"type": "boolean", "description": "Whether retrying may succeed."},
-        },
-    }
+    error = _restrict_root(models.ErrorBody.model_json_schema(mode="serialization"))
+    error["description"] = "Present instead of the result when the request was refused."
+    output["properties"]["error"] = error
     output.pop("required", None)
     return {
         "name": tool.name,

@@ -264,15 +264,7 @@ class ToolOutcome:
 
 def refusal(exc: errors.CardOpsError, request_id: str) -> ToolOutcome:
     """A domain error as a result an agent can act on and relay to the customer."""
-    error: dict[str, Any] = {
-        "code": exc.code,
-        "message": exc.message,
-        "retryable": exc.retryable,
-        "request_id": request_id,
-    }
-    if exc.details:
-        error["details"] = exc.details
-    return ToolOutcome({"error": error}, is_error=True)
+    return ToolOutcome({"error": models.error_body(exc, request_id)}, is_error=True)
 
 
 def call_tool(

@@ -12,12 +12,12 @@ import json
 import uuid
 from typing import Any
 
-from chalice.app import Chalice, Response
+from chalice.app import Chalice
 
 from chalicelib import errors
 from chalicelib.deadline import REQUEST_BUDGET_SECONDS, Deadline
 from chalicelib.observability import get_logger
-from chalicelib.rest.edge import JSON_HEADERS, envelope_error
+from chalicelib.rest.edge import envelope_error
 from chalicelib.rest.proxy_event import (
     body_text,
     clean_proxy_event,
@@ -131,16 +131,5 @@ def _envelope_chalice_error(response: Any, request_id: str) -> Any:
     if not isinstance(body, dict) or "Code" not in body:
         return response
     error = CHALICE_ERRORS.get(body["Code"], errors.InternalError)()
-    envelope = {
-        "success": False,
-        "error": {
-            "code": error.code,
-            "message": error.message,
-            "request_id": request_id,
-            "retryable": False,
-        },
-    }
-    headers = {**(response.get("headers") or {}), **JSON_HEADERS}
     # Serialised by Chalice's Response, like every other body (compact JSON).
-    status = error.http_status
-    return {**response, **Response(body=envelope, status_code=status, headers=headers).to_dict()}
+    return {**response, **envelope_error(error, request_id, response.get("headers")).to_dict()}

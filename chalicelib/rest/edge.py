@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib import errors
 from chalicelib.commands import Caller
 from chalicelib.idempotency import REPLAYED_HEADER, take_replayed
-from chalicelib.models import CardRef, HistoryQuery, ListCardsRequest
+from chalicelib.models import CardRef, HistoryQuery, ListCardsRequest, error_body
 from chalicelib.observability import get_logger
 from chalicelib.rest.headers import parse_idempotency_key, parse_if_match
 
@@ -34,21 +34,16 @@ JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 M = TypeVar("M", bound=BaseModel)
 
 
-def envelope_error(exc: errors.CardOpsError, request_id: str) -> Response:
-    """An error as our JSON envelope with its HTTP status."""
-    error: dict[str, Any] = {
-        "code": exc.code,
-        "message": exc.message,
-        "request_id": request_id,
-        "retryable": exc.retryable,
-    }
-    if exc.details:
-        error["details"] = exc.details
-    headers: dict[str, str | list[str]] = dict(JSON_HEADERS)
+def envelope_error(
+    exc: errors.CardOpsError, request_id: str, headers: dict[str, Any] | None = None
+) -> Response:
+    """An error as our JSON envelope (``models.ErrorEnvelope``) with its HTTP status; ``headers``
+    are kept (e.g. the ``Allow`` of a 405)."""
+    headers = {**(headers or {}), **JSON_HEADERS}
     if exc.code == errors.ServiceUnavailableError.code:
         headers["Retry-After"] = RETRY_AFTER_SECONDS
     return Response(
-        body={"success": False, "error": error},
+        body={"success": False, "error": error_body(exc, request_id)},
         status_code=exc.http_status,
         headers=headers,
     )
