@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib import errors
 from chalicelib.card_numbers import contains_card_number
@@ -15,7 +18,7 @@ from chalicelib.clients import LOCAL_CREDENTIALS, endpoint_credentials, is_local
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.replacement import new_card_id
 from chalicelib.models import MAX_VERSION
-from chalicelib.rest.headers import parse_idempotency_key, parse_if_match
+from chalicelib.rest.headers import IF_MATCH_PATTERN, parse_idempotency_key, parse_if_match
 from chalicelib.validation import MAX_JSON_DEPTH, load_json
 
 
@@ -97,6 +100,34 @@ def test_a_real_cursor_reads_back() -> None:
 )
 def test_if_match_follows_rfc_9110(header: str | None, versions: frozenset[int] | None) -> None:
     assert parse_if_match(header) == versions
+
+
+@pytest.mark.parametrize(
+    ("header", "versions"),
+    [
+        ('"03"', frozenset()),  # strong comparison is character by character: not version 3
+        ("03", frozenset()),
+        ('"3", "03"', frozenset({3})),
+        (' \t"1"\t,  W/"2" ,"3" \t', frozenset({1, 3})),  # OWS around the value and each comma
+        ('"1,2"', frozenset()),  # one opaque tag with a comma in it, not two versions
+    ],
+)
+def test_if_match_compares_entity_tags_strongly(
+    header: str, versions: frozenset[int] | None
+) -> None:
+    assert parse_if_match(header) == versions
+
+
+@given(st.text(alphabet=' \t",W/*0123456789a\n', max_size=24))
+def test_the_published_if_match_pattern_is_the_one_the_parser_applies(header: str) -> None:
+    try:
+        parse_if_match(header)
+    except errors.ValidationFailedError:
+        accepted = False
+    else:
+        accepted = True
+    # fullmatch: an ECMA-262 `$` (what OpenAPI tools use) never matches before a final newline
+    assert accepted == (re.fullmatch(IF_MATCH_PATTERN, header) is not None)
 
 
 @pytest.mark.parametrize(
