@@ -11,6 +11,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib import errors
+from chalicelib.domain.model import (
+    CardBrand,
+    CardProduct,
+    CardStatus,
+    LockReason,
+    ReplacementReason,
+    ShippingSpeed,
+)
 from chalicelib.validation import refuse_card_number
 
 CUSTOMER_ID_PATTERN = r"^CUST[0-9A-Z]{3,32}$"
@@ -47,10 +55,6 @@ IDEMPOTENCY_KEY_DESCRIPTION = (
 IdempotencyKey = Annotated[
     str, Field(pattern=IDEMPOTENCY_KEY_PATTERN), AfterValidator(refuse_card_number)
 ]
-LockReason = Literal["customer_request", "misplaced", "suspected_fraud"]
-ReplacementReason = Literal["lost", "stolen", "damaged", "expiring"]
-ShippingSpeed = Literal["standard", "expedited"]
-CardStatus = Literal["active", "locked", "pending_activation", "closed"]
 
 
 class _Model(BaseModel):
@@ -159,8 +163,8 @@ class CardView(_Model):
 
     card_id: str
     customer_id: str
-    product: Literal["debit", "credit"]
-    brand: Literal["visa", "mastercard"]
+    product: CardProduct
+    brand: CardBrand
     last4: str = Field(description="The last four digits of the card number.")
     expiry: str = Field(description="Expiry month and year, MM/YY.")
     status: CardStatus

@@ -12,6 +12,8 @@ from chalicelib.domain.lifecycle import (
 from chalicelib.domain.model import (
     Address,
     Card,
+    CardBrand,
+    CardProduct,
     CardStatus,
     CardWrite,
     Channel,
@@ -45,6 +47,8 @@ __all__ = [
     "FRAUD_UNLOCK_CHANNELS",
     "Address",
     "Card",
+    "CardBrand",
+    "CardProduct",
     "CardStatus",
     "CardWrite",
     "Channel",

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+# The values the domain works with, owned here; the edge's pydantic models validate with them.
 CardStatus = Literal["active", "locked", "pending_activation", "closed"]
+CardProduct = Literal["debit", "credit"]
+CardBrand = Literal["visa", "mastercard"]
 LockReason = Literal["customer_request", "misplaced", "suspected_fraud"]
 ReplacementReason = Literal["lost", "stolen", "damaged", "expiring"]
 ShippingSpeed = Literal["standard", "expedited"]
@@ -72,11 +75,11 @@ class Card:
 
     card_id: str
     customer_id: str
-    product: str
-    brand: str
+    product: CardProduct
+    brand: CardBrand
     last4: str
     expiry: str
-    status: str
+    status: CardStatus
     version: int
     created_at: str
     updated_at: str

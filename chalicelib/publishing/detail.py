@@ -19,8 +19,8 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.card_numbers import contains_card_number
-from chalicelib.domain import Channel
-from chalicelib.models import CARD_ID_PATTERN, CUSTOMER_ID_PATTERN, CardStatus
+from chalicelib.domain import CardStatus, Channel
+from chalicelib.models import CARD_ID_PATTERN, CUSTOMER_ID_PATTERN
 
 SOURCE: Final = "betterbank.cards"
 SCHEMA_VERSION: Final = 1

@@ -249,3 +249,25 @@ def test_activate_closed_card_is_card_closed() -> None:
 
 def test_timestamp_is_utc_iso_with_milliseconds() -> None:
     assert ctx().timestamp == "2026-11-27T15:30:00.000Z"
+
+
+def test_the_edge_models_validate_with_the_domains_values() -> None:
+    """One owner for each set of values: the domain types its cards with them, and the pydantic
+    models that validate input and shape output use the same ``Literal`` (not a copy)."""
+    from typing import get_type_hints
+
+    from chalicelib import models
+
+    hints = get_type_hints(Card)
+    view = models.CardView.model_fields
+    for name, values in (
+        ("status", domain.CardStatus),
+        ("product", domain.CardProduct),
+        ("brand", domain.CardBrand),
+    ):
+        assert hints[name] is values
+        assert view[name].annotation is values
+    assert models.LockCardRequest.model_fields["reason"].annotation is domain.LockReason
+    request_new = models.RequestNewCardRequest.model_fields
+    assert request_new["reason"].annotation is domain.ReplacementReason
+    assert request_new["shipping_speed"].annotation is domain.ShippingSpeed
