@@ -24,12 +24,18 @@ from typing import Any
 
 from chalice.app import DynamoDBEvent, IAMAuthorizer
 
+from chalicelib import errors
 from chalicelib.commands import write_command
 from chalicelib.models import (
     ActivateCardRequest,
+    CardList,
+    EventPage,
+    Health,
+    HistoryQuery,
     LockCardRequest,
     RequestNewCardRequest,
     UnlockCardRequest,
+    WriteResult,
 )
 from chalicelib.publishing import STREAM_BATCH_SIZE, STREAM_STARTING_POSITION
 from chalicelib.rest import edge as rest
@@ -51,7 +57,7 @@ def _guards() -> tuple[str | None, frozenset[int] | None]:
 
 
 @app.route("/v1/cards/lock", methods=["POST"], authorizer=IAM)
-@rest.api_operation
+@rest.api_operation(request=LockCardRequest, response=WriteResult)
 def lock_card() -> dict[str, Any]:
     """Lock a card."""
     command = write_command(rest.parse_body(LockCardRequest), *_guards())
@@ -59,7 +65,11 @@ def lock_card() -> dict[str, Any]:
 
 
 @app.route("/v1/cards/unlock", methods=["POST"], authorizer=IAM)
-@rest.api_operation
+@rest.api_operation(
+    request=UnlockCardRequest,
+    response=WriteResult,
+    refuses=(*rest.WRITE_REFUSALS, errors.UnlockNotPermittedError),
+)
 def unlock_card() -> dict[str, Any]:
     """Unlock a card."""
     command = write_command(rest.parse_body(UnlockCardRequest), *_guards())
@@ -67,7 +77,11 @@ def unlock_card() -> dict[str, Any]:
 
 
 @app.route("/v1/cards/request-new", methods=["POST"], authorizer=IAM)
-@rest.api_operation
+@rest.api_operation(
+    request=RequestNewCardRequest,
+    response=WriteResult,
+    refuses=(*rest.WRITE_REFUSALS, errors.FraudHoldError),
+)
 def request_new_card() -> dict[str, Any]:
     """Order a replacement card."""
     command = write_command(rest.parse_body(RequestNewCardRequest), *_guards())
@@ -75,7 +89,11 @@ def request_new_card() -> dict[str, Any]:
 
 
 @app.route("/v1/cards/activate", methods=["POST"], authorizer=IAM)
-@rest.api_operation
+@rest.api_operation(
+    request=ActivateCardRequest,
+    response=WriteResult,
+    refuses=(*rest.WRITE_REFUSALS, errors.FraudHoldError),
+)
 def activate_card() -> dict[str, Any]:
     """Activate a replacement card."""
     command = write_command(rest.parse_body(ActivateCardRequest), *_guards())
@@ -83,14 +101,18 @@ def activate_card() -> dict[str, Any]:
 
 
 @app.route("/v1/customers/{customer_id}/cards", methods=["GET"], authorizer=IAM)
-@rest.api_operation
+@rest.api_operation(response=CardList)
 def list_cards(customer_id: str) -> dict[str, Any]:
     """List a customer's cards."""
     return card_service().list_cards(rest.path_customer_id(customer_id), rest.caller())
 
 
 @app.route("/v1/customers/{customer_id}/cards/{card_id}/events", methods=["GET"], authorizer=IAM)
-@rest.api_operation
+@rest.api_operation(
+    response=EventPage,
+    query=HistoryQuery,
+    refuses=(*rest.READ_REFUSALS, errors.CardNotFoundError),
+)
 def card_history(customer_id: str, card_id: str) -> dict[str, Any]:
     """A card's history, newest first."""
     ref = rest.path_card_ref(customer_id, card_id)
@@ -101,16 +123,16 @@ def card_history(customer_id: str, card_id: str) -> dict[str, Any]:
 
 
 @app.route("/health", methods=["GET"], authorizer=IAM)
-@rest.api_operation
+@rest.api_operation(response=Health, refuses=rest.EDGE_REFUSALS)
 def health() -> dict[str, Any]:
-    """Liveness: answers without touching the database."""
+    """Liveness (no database call)."""
     return {"status": "ok"}
 
 
 @app.route("/openapi.json", methods=["GET"], authorizer=IAM)
 def openapi() -> Any:
     """The OpenAPI 3.1 document, generated from the pydantic models."""
-    return rest.openapi_response()
+    return rest.openapi_response(app.routes)
 
 
 @app.route("/mcp", methods=["POST", "GET", "DELETE"], content_types=["*/*"], authorizer=IAM)

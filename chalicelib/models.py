@@ -246,6 +246,12 @@ class EventPage(_Model):
     )
 
 
+class Health(_Model):
+    """The API is up (answered without asking the database)."""
+
+    status: Literal["ok"]
+
+
 # The one shape of a refusal in every channel: the REST envelope's ``error``, an MCP tool's
 # ``{"error": ...}`` and the AgentCore Gateway's output schema are all built from it.
 class ErrorBody(_Model):

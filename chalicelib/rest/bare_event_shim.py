@@ -18,6 +18,11 @@ from chalicelib import errors
 from chalicelib.deadline import REQUEST_BUDGET_SECONDS, Deadline
 from chalicelib.observability import get_logger
 from chalicelib.rest.edge import envelope_error
+from chalicelib.rest.http_errors import (
+    MethodNotAllowedError,
+    RouteNotFoundError,
+    UnsupportedMediaTypeError,
+)
 from chalicelib.rest.proxy_event import (
     body_text,
     clean_proxy_event,
@@ -59,30 +64,6 @@ class CardOperationsApp(Chalice):
         finally:
             set_current(None)
         return _envelope_chalice_error(response, request_id)
-
-
-class RouteNotFoundError(errors.CardOpsError):
-    """No route matches the event's method and path (HTTP only: not a domain answer)."""
-
-    code = "NOT_FOUND"
-    http_status = 404
-    default_message = "No route matches this method and path."
-
-
-class MethodNotAllowedError(errors.CardOpsError):
-    """The path exists, the method does not (Chalice's own 405, in our envelope)."""
-
-    code = "METHOD_NOT_ALLOWED"
-    http_status = 405
-    default_message = "This method is not allowed on this path."
-
-
-class UnsupportedMediaTypeError(errors.CardOpsError):
-    """The body is not JSON (Chalice's own 415, in our envelope)."""
-
-    code = "UNSUPPORTED_MEDIA_TYPE"
-    http_status = 415
-    default_message = "Send the body as application/json."
 
 
 #: Chalice's own error codes (answered before our views run) and our errors for them.

@@ -1,14 +1,16 @@
 """The REST channel: envelopes, error mapping, body, header and query parsing.
 
 Chalice turns a view's exception into a response before middleware sees it, so domain errors are
-mapped here, at the route boundary, by one decorator (``api_operation``). The app class that routes
-bare proxy events lives in ``http_app``.
+mapped here, at the route boundary, by one decorator (``api_operation``). The same decorator
+declares what the route takes and answers (``Operation``): ``app.py``'s route decorators are the
+one route table, and the OpenAPI document is generated from them (``openapi``). The app class
+that routes bare proxy events lives in ``bare_event_shim``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from chalice.app import Response
@@ -22,6 +24,12 @@ from chalicelib.models import CardRef, HistoryQuery, ListCardsRequest, error_bod
 from chalicelib.observability import get_logger
 from chalicelib.rest.headers import parse_idempotency_key, parse_if_match
 
+# The refusal sets are re-exported: app.py declares each route's refusals with them.
+from chalicelib.rest.operations import EDGE_REFUSALS as EDGE_REFUSALS  # noqa: PLC0414
+from chalicelib.rest.operations import OPERATION_ATTRIBUTE, Operation, Refusals
+from chalicelib.rest.operations import READ_REFUSALS as READ_REFUSALS  # noqa: PLC0414
+from chalicelib.rest.operations import WRITE_REFUSALS as WRITE_REFUSALS  # noqa: PLC0414
+
 # Re-exported: the MCP channel receives the request from here.
 from chalicelib.rest.request import HttpRequest as HttpRequest  # noqa: PLC0414
 from chalicelib.rest.request import current_http as current_http  # noqa: PLC0414
@@ -32,6 +40,7 @@ RETRY_AFTER_SECONDS = "1"
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 M = TypeVar("M", bound=BaseModel)
+View = Callable[..., dict[str, Any]]
 
 
 def envelope_error(
@@ -58,22 +67,37 @@ def envelope_ok(data: dict[str, Any], status_code: int = 200) -> Response:
     return Response(body={"success": True, "data": data}, status_code=status_code, headers=headers)
 
 
-def api_operation(view: Callable[..., dict[str, Any]]) -> Callable[..., Response]:
-    """Run a view that returns data; map domain errors to envelopes, anything else to a 500."""
+def api_operation(
+    *,
+    response: type[BaseModel],
+    request: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    refuses: Refusals | None = None,
+) -> Callable[[View], Callable[..., Response]]:
+    """Declare a view as an API operation (``Operation``) and run it: its data in the success
+    envelope, domain errors mapped to theirs, anything else a 500. ``refuses`` defaults to
+    ``WRITE_REFUSALS`` for a route with a body, else ``READ_REFUSALS``."""
+    if refuses is None:
+        refuses = WRITE_REFUSALS if request is not None else READ_REFUSALS
+    operation = Operation(response, request, query, refuses)
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        request_id = current_http().request_id
-        try:
-            refuse_unknown_query()
-            return envelope_ok(view(*args, **kwargs))
-        except errors.CardOpsError as exc:
-            return envelope_error(exc, request_id)
-        except Exception:
-            get_logger().exception("unhandled error in view", extra={"request_id": request_id})
-            return envelope_error(errors.InternalError(), request_id)
+    def decorate(view: View) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            request_id = current_http().request_id
+            try:
+                refuse_unknown_query(operation.query)
+                return envelope_ok(view(*args, **kwargs))
+            except errors.CardOpsError as exc:
+                return envelope_error(exc, request_id)
+            except Exception:
+                get_logger().exception("unhandled error in view", extra={"request_id": request_id})
+                return envelope_error(errors.InternalError(), request_id)
 
-    return wrapper
+        setattr(wrapper, OPERATION_ATTRIBUTE, operation)
+        return wrapper
+
+    return decorate
 
 
 def parse_body(model: type[M]) -> M:
@@ -98,18 +122,11 @@ def idempotency_key() -> str | None:
     return parse_idempotency_key(current_http().headers.get("idempotency-key"))
 
 
-def refuse_unknown_query() -> None:
-    """Refuse query parameters the route does not take, as unknown body fields are refused.
-
-    Which parameters a route takes is the route table's (``openapi.CARD_OPERATIONS``), read
-    only when a request has a query string at all.
-    """
-    request = current_http()
-    if not request.query:
-        return
-    from chalicelib.rest.openapi import query_parameters
-
-    unknown = set(request.query) - query_parameters(request.method, request.route)
+def refuse_unknown_query(model: type[BaseModel] | None) -> None:
+    """Refuse query parameters the route does not take (``model``'s fields), as unknown body
+    fields are refused."""
+    query = current_http().query
+    unknown = set(query) - (set(model.model_fields) if model is not None else set())
     if unknown:
         fields = [unknown_field(name, "query") for name in sorted(unknown)]
         raise errors.ValidationFailedError(details={"fields": fields})
@@ -151,8 +168,9 @@ def history_query() -> HistoryQuery:
         raise errors.ValidationFailedError(details={"fields": field_errors(exc, known)}) from None
 
 
-def openapi_response() -> Response:
-    """The OpenAPI document as a plain JSON response (no envelope: tools read it as is)."""
+def openapi_response(routes: Mapping[str, Mapping[str, Any]]) -> Response:
+    """The OpenAPI document of ``routes`` (the app's) as a plain JSON response (no envelope:
+    tools read it as is)."""
     from chalicelib.rest.openapi import openapi_document
 
-    return Response(body=openapi_document(), status_code=200, headers=JSON_HEADERS)
+    return Response(body=openapi_document(routes), status_code=200, headers=JSON_HEADERS)

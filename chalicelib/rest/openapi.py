@@ -1,9 +1,11 @@
-"""The OpenAPI 3.1 document, generated from the pydantic models (never written by hand)."""
+"""The OpenAPI 3.1 document, generated from the routes Chalice registered and the pydantic models
+their ``api_operation`` decorators name (never written by hand)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -12,95 +14,47 @@ from pydantic.json_schema import models_json_schema
 from chalicelib import models
 from chalicelib.idempotency import REPLAYED_HEADER
 from chalicelib.rest.headers import IF_MATCH_PATTERN
+from chalicelib.rest.operations import Operation, operation_of
 
 REF = "#/components/schemas/{model}"
 
 
 @dataclass(frozen=True, slots=True)
-class Operation:
-    """One REST operation as the document describes it."""
+class DocumentedRoute:
+    """One route as the document describes it: what Chalice registered, and its ``Operation``."""
 
     method: str
     path: str
     operation_id: str
     summary: str
-    response: type[BaseModel] | None
-    request: type[BaseModel] | None = None
-    errors: tuple[int, ...] = (400, 401, 404, 409, 412, 413, 415, 422, 500, 503)
-    idempotent_header: bool = True
-    query: type[BaseModel] | None = None
+    operation: Operation
 
 
-CARD_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "post",
-        "/v1/cards/lock",
-        "lockCard",
-        "Lock a card",
-        models.WriteResult,
-        models.LockCardRequest,
-    ),
-    Operation(
-        "post",
-        "/v1/cards/unlock",
-        "unlockCard",
-        "Unlock a card",
-        models.WriteResult,
-        models.UnlockCardRequest,
-        errors=(400, 401, 403, 404, 409, 412, 413, 415, 422, 500, 503),
-    ),
-    Operation(
-        "post",
-        "/v1/cards/request-new",
-        "requestNewCard",
-        "Order a replacement card",
-        models.WriteResult,
-        models.RequestNewCardRequest,
-        errors=(400, 401, 403, 404, 409, 412, 413, 415, 422, 500, 503),
-    ),
-    Operation(
-        "post",
-        "/v1/cards/activate",
-        "activateCard",
-        "Activate a replacement card",
-        models.WriteResult,
-        models.ActivateCardRequest,
-        errors=(400, 401, 403, 404, 409, 412, 413, 415, 422, 500, 503),
-    ),
-    Operation(
-        "get",
-        "/v1/customers/{customer_id}/cards",
-        "listCards",
-        "List a customer's cards",
-        models.CardList,
-        errors=(400, 401, 500, 503),
-        idempotent_header=False,
-    ),
-    Operation(
-        "get",
-        "/v1/customers/{customer_id}/cards/{card_id}/events",
-        "cardHistory",
-        "A card's history, newest first",
-        models.EventPage,
-        errors=(400, 401, 404, 500, 503),
-        idempotent_header=False,
-        query=models.HistoryQuery,
-    ),
-)
+def documented_routes(routes: Mapping[str, Mapping[str, Any]]) -> tuple[DocumentedRoute, ...]:
+    """The API operations among Chalice's registered routes (``app.routes``), in their order.
+
+    The view's name is the operation id (``lock_card`` -> ``lockCard``), the first line of its
+    docstring the summary; a route whose view is not an ``api_operation`` (``/openapi.json``,
+    ``/mcp``) is not documented here.
+    """
+    found = []
+    for path, methods in routes.items():
+        for method, entry in methods.items():
+            view = entry.view_function
+            operation = operation_of(view)
+            if operation is None:
+                continue
+            head, *rest = view.__name__.split("_")
+            summary = next(iter((view.__doc__ or "").strip().splitlines()), "").rstrip(".")
+            operation_id = head + "".join(word.capitalize() for word in rest)
+            found.append(DocumentedRoute(method.lower(), path, operation_id, summary, operation))
+    return tuple(found)
+
 
 _PATH_PARAMS = {
     "customer_id": models.CUSTOMER_ID_PATTERN,
     "card_id": models.CARD_ID_PATTERN,
 }
-
-
-@cache
-def query_parameters(method: str, path: str) -> frozenset[str]:
-    """The query parameters the route ``method path`` takes (none, unless the table says)."""
-    for op in CARD_OPERATIONS:
-        if op.method == method.lower() and op.path == path and op.query is not None:
-            return frozenset(op.query.model_fields)
-    return frozenset()
 
 
 def _envelope(data_ref: dict[str, Any]) -> dict[str, Any]:
@@ -138,10 +92,11 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return params
 
 
-def _parameters(op: Operation) -> list[dict[str, Any]]:
+def _parameters(route: DocumentedRoute) -> list[dict[str, Any]]:
+    op = route.operation
     params: list[dict[str, Any]] = []
     for name, pattern in _PATH_PARAMS.items():
-        if "{" + name + "}" in op.path:
+        if "{" + name + "}" in route.path:
             params.append(
                 {
                     "name": name,
@@ -152,7 +107,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
             )
     if op.query is not None:
         params.extend(_query_parameters(op.query))
-    if op.idempotent_header:
+    if op.is_write:
         params.append(
             {
                 "name": "Idempotency-Key",
@@ -177,26 +132,25 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
-def _operation(op: Operation) -> dict[str, Any]:
+def _operation(route: DocumentedRoute) -> dict[str, Any]:
+    op = route.operation
     error_ref = {"$ref": REF.format(model="ErrorEnvelope")}
-    responses: dict[str, Any] = {}
-    if op.response is not None:
-        ok = _envelope({"$ref": REF.format(model=op.response.__name__)})
-        responses["200"] = _json(ok, "Success")
-        if op.idempotent_header:
-            responses["200"]["headers"] = {
-                REPLAYED_HEADER: {
-                    "description": "true when this is the stored answer to an earlier request "
-                    "with the same Idempotency-Key (the body is the first answer's).",
-                    "schema": {"type": "string", "enum": ["true"]},
-                }
+    ok = _envelope({"$ref": REF.format(model=op.response.__name__)})
+    responses: dict[str, Any] = {"200": _json(ok, "Success")}
+    if op.is_write:
+        responses["200"]["headers"] = {
+            REPLAYED_HEADER: {
+                "description": "true when this is the stored answer to an earlier request "
+                "with the same Idempotency-Key (the body is the first answer's).",
+                "schema": {"type": "string", "enum": ["true"]},
             }
-    for status in op.errors:
+        }
+    for status in sorted({error.http_status for error in op.refusals}):
         responses[str(status)] = _json(error_ref, "Error envelope")
     body: dict[str, Any] = {
-        "operationId": op.operation_id,
-        "summary": op.summary,
-        "parameters": _parameters(op),
+        "operationId": route.operation_id,
+        "summary": route.summary,
+        "parameters": _parameters(route),
         "responses": responses,
     }
     if op.request is not None:
@@ -210,25 +164,23 @@ def _operation(op: Operation) -> dict[str, Any]:
     return body
 
 
-@lru_cache(maxsize=1)
-def openapi_document() -> dict[str, Any]:
-    """The whole document, built once per process on first request."""
-    request_models = [op.request for op in CARD_OPERATIONS if op.request is not None]
-    response_models = [op.response for op in CARD_OPERATIONS if op.response is not None]
+def openapi_document(routes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The whole document of the app's routes (``app.routes``), built once per process."""
+    return _document(documented_routes(routes))
+
+
+@lru_cache(maxsize=4)
+def _document(routes: tuple[DocumentedRoute, ...]) -> dict[str, Any]:
+    operations = [route.operation for route in routes]
+    request_models = list(dict.fromkeys(op.request for op in operations if op.request))
+    response_models = list(dict.fromkeys(op.response for op in operations))
     pairs: list[tuple[type[BaseModel], Any]] = [(m, "validation") for m in request_models]
     serialized: list[type[BaseModel]] = [*response_models, models.ErrorEnvelope]
     pairs += [(m, "serialization") for m in serialized]
     _, schema = models_json_schema(pairs, ref_template=REF)
     paths: dict[str, Any] = {}
-    for op in CARD_OPERATIONS:
-        paths.setdefault(op.path, {})[op.method] = _operation(op)
-    paths["/health"] = {
-        "get": {
-            "operationId": "health",
-            "summary": "Liveness (no database call)",
-            "responses": {"200": {"description": "Alive"}},
-        }
-    }
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method] = _operation(route)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -39,6 +39,11 @@ def serve() -> Iterator[Any]:
     set_current(None)
 
 
+def operation(view: Any) -> Any:
+    """``view`` as app.py declares a route: an API operation answering ``WriteResult``."""
+    return edge.api_operation(response=models.WriteResult)(view)
+
+
 def refusal(call: Any) -> dict[str, Any]:
     with pytest.raises(errors.ValidationFailedError) as refused:
         call()
@@ -160,14 +165,17 @@ def test_a_history_query_out_of_bounds_is_refused(serve: Any, query: dict[str, s
 
 
 def test_query_parameters_a_route_does_not_take_are_refused(serve: Any) -> None:
+    history, lock = models.HistoryQuery, None  # what app.py declares for the two routes
     serve(query={"limit": "5"}, route=HISTORY, method="GET")
-    edge.refuse_unknown_query()
+    edge.refuse_unknown_query(history)
     serve(query={"limit": "5", "debug": "1"}, route=HISTORY, method="GET")
-    assert refusal(edge.refuse_unknown_query)["fields"] == [
+    assert refusal(lambda: edge.refuse_unknown_query(history))["fields"] == [
         {"field": "debug", "issue": "unknown field"}
     ]
     serve(query={"limit": "5"}, route="/v1/cards/lock")
-    assert [f["field"] for f in refusal(edge.refuse_unknown_query)["fields"]] == ["limit"]
+    assert [f["field"] for f in refusal(lambda: edge.refuse_unknown_query(lock))["fields"]] == [
+        "limit"
+    ]
 
 
 # -- what a view's answer or error becomes -----------------------------------------------------
@@ -180,7 +188,7 @@ def body_of(response: Any) -> dict[str, Any]:
 
 def test_a_views_answer_is_the_success_envelope(serve: Any) -> None:
     serve()
-    response = edge.api_operation(lambda: {"changed": True})()
+    response = operation(lambda: {"changed": True})()
     assert (response.status_code, body_of(response)) == (
         200,
         {"success": True, "data": {"changed": True}},
@@ -190,7 +198,7 @@ def test_a_views_answer_is_the_success_envelope(serve: Any) -> None:
 
 def test_a_replayed_answer_is_the_first_body_with_the_replay_header(serve: Any) -> None:
     serve()
-    response = edge.api_operation(lambda: {"changed": True, "replayed": True})()
+    response = operation(lambda: {"changed": True, "replayed": True})()
     assert body_of(response)["data"] == {"changed": True}
     assert response.headers["Idempotent-Replayed"] == "true"
 
@@ -213,7 +221,7 @@ def test_a_domain_error_is_its_status_and_the_error_envelope(
     def view() -> dict[str, Any]:
         raise error
 
-    response = edge.api_operation(view)()
+    response = operation(view)()
     assert response.status_code == status
     expected = {"code": error.code, "message": error.message, "request_id": "req-7"}
     expected["retryable"] = error.retryable  # type: ignore[assignment]
@@ -228,7 +236,7 @@ def test_unavailability_tells_the_client_when_to_retry(serve: Any) -> None:
     def view() -> dict[str, Any]:
         raise errors.ServiceUnavailableError(cause="ThrottlingException")
 
-    response = edge.api_operation(view)()
+    response = operation(view)()
     assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
     assert "ThrottlingException" not in json.dumps(body_of(response))
 
@@ -239,7 +247,7 @@ def test_a_bug_is_a_500_that_leaks_nothing(serve: Any) -> None:
     def view() -> dict[str, Any]:
         raise KeyError("arn:aws:dynamodb:us-east-1:123456789012:table/betterbank-cards")
 
-    response = edge.api_operation(view)()
+    response = operation(view)()
     assert (response.status_code, body_of(response)["error"]["code"]) == (500, "INTERNAL_ERROR")
     assert "arn:" not in json.dumps(body_of(response))
     assert "KeyError" not in json.dumps(body_of(response))
@@ -248,5 +256,5 @@ def test_a_bug_is_a_500_that_leaks_nothing(serve: Any) -> None:
 def test_an_unknown_query_parameter_is_refused_before_the_view_runs(serve: Any) -> None:
     ran: list[bool] = []
     serve(query={"x": "1"})
-    response = edge.api_operation(lambda: ran.append(True) or {})()
+    response = operation(lambda: ran.append(True) or {})()
     assert (response.status_code, ran) == (400, [])
