@@ -23,17 +23,8 @@ from chalicelib.rest.bare_event_shim import CHALICE_ERRORS, CHALICE_VERSION
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def plain_app() -> tuple[Chalice, dict[str, Any]]:
-    app = Chalice(app_name="contract", configure_logs=False)
-    seen: dict[str, Any] = {}
-
-    @app.middleware("http")
-    def spy(request: Any, get_response: Any) -> Any:
-        seen["request"] = request
-        if request is not None:
-            seen["event"], seen["context"] = request.to_original_event(), request.lambda_context
-        seen["response"] = get_response(request)
-        return seen["response"]
+def with_routes(app: Chalice) -> Chalice:
+    """The routes every test app here serves."""
 
     @app.route("/things/{thing_id}", methods=["POST"])
     def thing(thing_id: str) -> dict[str, str]:
@@ -46,6 +37,21 @@ def plain_app() -> tuple[Chalice, dict[str, Any]]:
     @app.route("/binary")
     def binary() -> Response:
         return Response(body=b"\x00", headers={"Content-Type": "application/octet-stream"})
+
+    return app
+
+
+def plain_app() -> tuple[Chalice, dict[str, Any]]:
+    app = with_routes(Chalice(app_name="contract", configure_logs=False))
+    seen: dict[str, Any] = {}
+
+    @app.middleware("http")
+    def spy(request: Any, get_response: Any) -> Any:
+        seen["request"] = request
+        if request is not None:
+            seen["event"], seen["context"] = request.to_original_event(), request.lambda_context
+        seen["response"] = get_response(request)
+        return seen["response"]
 
     return app, seen
 
@@ -119,20 +125,21 @@ def test_http_middleware_gets_the_event_and_context_chalice_was_given() -> None:
     assert seen["context"] is context
 
 
-@pytest.mark.parametrize(
-    ("event", "status", "code"),
-    [
-        (proxy_event("PUT", "/things/{thing_id}", "/things/T1"), 405, "MethodNotAllowedError"),
-        (
-            proxy_event("POST", "/things/{thing_id}", "/things/T1", "text/plain"),
-            415,
-            "UnsupportedMediaType",
-        ),
-        (proxy_event("GET", "/binary", "/binary"), 400, "BadRequest"),
-        (proxy_event("GET", "/boom", "/boom"), 500, "InternalServerError"),
-    ],
-    ids=["method", "media-type", "binary-accept", "view-raised"],
-)
+#: Chalice's own refusals: the event, its status, Chalice's code, and ours for it.
+REFUSALS = [
+    (proxy_event("PUT", "/things/{thing_id}", "/things/T1"), 405, "MethodNotAllowedError"),
+    (
+        proxy_event("POST", "/things/{thing_id}", "/things/T1", "text/plain"),
+        415,
+        "UnsupportedMediaType",
+    ),
+    (proxy_event("GET", "/binary", "/binary", "application/json"), 400, "BadRequest"),
+    (proxy_event("GET", "/boom", "/boom"), 500, "InternalServerError"),
+]
+REFUSAL_IDS = ["method", "media-type", "binary-accept", "view-raised"]
+
+
+@pytest.mark.parametrize(("event", "status", "code"), REFUSALS, ids=REFUSAL_IDS)
 def test_chalices_own_refusals_reach_middleware_as_code_bodies(
     event: dict[str, Any], status: int, code: str
 ) -> None:
@@ -167,33 +174,23 @@ def test_current_request_is_one_attribute_shared_by_every_thread() -> None:
 def our_app() -> Chalice:
     from chalicelib.rest.bare_event_shim import CardOperationsApp
 
-    app = CardOperationsApp(app_name="ours", configure_logs=False)
+    return with_routes(CardOperationsApp(app_name="ours", configure_logs=False))
 
-    @app.route("/things/{thing_id}", methods=["POST"])
-    def thing(thing_id: str) -> dict[str, str]:
-        return {"id": thing_id}
 
-    @app.route("/boom")
-    def boom() -> None:
-        raise RuntimeError("a bug")
-
-    return app
+OUR_CODES = ["METHOD_NOT_ALLOWED", "UNSUPPORTED_MEDIA_TYPE", "VALIDATION_ERROR", "INTERNAL_ERROR"]
 
 
 @pytest.mark.parametrize(
     ("event", "status", "code"),
     [
-        (proxy_event("PUT", "/things/{thing_id}", "/things/T1"), 405, "METHOD_NOT_ALLOWED"),
-        (
-            proxy_event("POST", "/things/{thing_id}", "/things/T1", "text/plain"),
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-        ),
-        (proxy_event("GET", "/boom", "/boom"), 500, "INTERNAL_ERROR"),
+        *[
+            (event, status, ours)
+            for (event, status, _), ours in zip(REFUSALS, OUR_CODES, strict=True)
+        ],
         ({"httpMethod": "GET", "path": "/nowhere"}, 404, "NOT_FOUND"),
         ("not an object", 400, "VALIDATION_ERROR"),
     ],
-    ids=["method", "media-type", "view-raised", "no-route", "not-an-object"],
+    ids=[*REFUSAL_IDS, "no-route", "not-an-object"],
 )
 def test_our_app_answers_the_same_events_in_its_envelope(
     event: Any, status: int, code: str
