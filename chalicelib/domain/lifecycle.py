@@ -17,6 +17,7 @@ from chalicelib.domain.model import (
     Decision,
     Event,
     Lock,
+    LockReason,
 )
 
 #: Only the bank's own back office may lift a fraud lock, replace a card under one, or activate
@@ -74,7 +75,7 @@ def _refuse_closed_or_pending(card: Card) -> None:
         )
 
 
-def lock(card: Card, reason: str, ctx: Context) -> Decision:
+def lock(card: Card, reason: LockReason, ctx: Context) -> Decision:
     """Lock an active card. Locking a locked card changes nothing, except that a fraud lock
     replaces a weaker one (otherwise a channel that may not lift fraud locks could lift it)."""
     _refuse_closed_or_pending(card)

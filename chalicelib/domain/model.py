@@ -55,7 +55,7 @@ class Customer:
 class Lock:
     """Why, through which channel and when a card was locked."""
 
-    reason: str
+    reason: LockReason
     channel: str
     at: str
 
@@ -64,7 +64,7 @@ class Lock:
 class Shipping:
     """How a replacement card travels."""
 
-    speed: str
+    speed: ShippingSpeed
     estimated_delivery: str
     address_summary: str
 

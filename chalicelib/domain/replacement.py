@@ -20,10 +20,18 @@ from datetime import date, timedelta
 from chalicelib import errors
 from chalicelib.card_numbers import contains_card_number
 from chalicelib.domain.lifecycle import check_fraud_hold, event_of, transition, under_fraud_hold
-from chalicelib.domain.model import Card, CardWrite, Context, Customer, Decision, Shipping
+from chalicelib.domain.model import (
+    Card,
+    CardWrite,
+    Context,
+    Customer,
+    Decision,
+    Shipping,
+    ShippingSpeed,
+)
 
 #: Business days to deliver a replacement card, by shipping speed.
-DELIVERY_BUSINESS_DAYS: dict[str, int] = {"standard": 5, "expedited": 2}
+DELIVERY_BUSINESS_DAYS: dict[ShippingSpeed, int] = {"standard": 5, "expedited": 2}
 #: Reasons for which the old card stops working at once.
 CLOSE_AT_ONCE: frozenset[str] = frozenset({"lost", "stolen"})
 CARD_VALIDITY_YEARS = 4
@@ -88,7 +96,13 @@ def _check_replaceable(card: Card, reason: str, ctx: Context) -> None:
 
 
 def _new_card(
-    card: Card, customer: Customer, speed: str, ctx: Context, *, replaces: str, closes: bool
+    card: Card,
+    customer: Customer,
+    speed: ShippingSpeed,
+    ctx: Context,
+    *,
+    replaces: str,
+    closes: bool,
 ) -> Card:
     """The replacement of ``card``. When ``card`` closes now, its fraud lock goes with it onto
     the new card, as the hold; while it stays open, its own lock is the hold."""
@@ -127,7 +141,13 @@ def _close(card: Card, reason: str, ctx: Context, replaced_by: str | None) -> Ca
 
 
 def request_new(
-    card: Card, related: Card | None, customer: Customer, ctx: Context, *, reason: str, speed: str
+    card: Card,
+    related: Card | None,
+    customer: Customer,
+    ctx: Context,
+    *,
+    reason: str,
+    speed: ShippingSpeed,
 ) -> Decision:
     """Order a replacement, or stop a lost or stolen card (``related``: see
     ``related_card_id``). The decision's card is the replacement the customer will receive."""
@@ -164,7 +184,13 @@ def _stop_with_replacement_on_its_way(
 
 
 def _reissue(
-    card: Card, original: Card | None, customer: Customer, ctx: Context, *, reason: str, speed: str
+    card: Card,
+    original: Card | None,
+    customer: Customer,
+    ctx: Context,
+    *,
+    reason: str,
+    speed: ShippingSpeed,
 ) -> Decision:
     """A replacement lost before it was activated: close it and issue a new one in its place.
 

@@ -267,6 +267,8 @@ def test_the_edge_models_validate_with_the_domains_values() -> None:
     ):
         assert hints[name] is values
         assert view[name].annotation is values
+    assert get_type_hints(Lock)["reason"] is domain.LockReason
+    assert get_type_hints(domain.Shipping)["speed"] is domain.ShippingSpeed
     assert models.LockCardRequest.model_fields["reason"].annotation is domain.LockReason
     request_new = models.RequestNewCardRequest.model_fields
     assert request_new["reason"].annotation is domain.ReplacementReason
