@@ -7,7 +7,9 @@ client sends it as a header, an agent has no headers) and ``confirm`` are added 
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from typing import Any
+
+from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib import models
 
@@ -53,3 +55,13 @@ class GetCardHistoryArgs(models.HistoryQuery, models.CardRef):
     names it (same bounds, same cursor), typed as JSON is (a number, not its text)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("limit", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        """A number without a fraction is an integer to JSON Schema, hence to ``inputSchema``:
+        ``20.0`` is ``20`` (a client writing its numbers as floats sends it); ``20.5``, ``true``
+        and ``"20"`` stay refused."""
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from chalicelib import models
 from mcp_handlers.tool_names import TOOL_ACCESS, TOOL_NAMES
-from mcp_handlers.tools import TOOLS, TOOLS_BY_NAME, tool_definitions
-from tests.fakes.mcp import SHIPPING, card
+from mcp_handlers.tools import TOOLS, TOOLS_BY_NAME, call_tool, tool_definitions
+from tests.fakes.mcp import MCP_CALLER, SHIPPING, FakeCardService, card
 
 DEFINITIONS = {d["name"]: d for d in tool_definitions(tuple(TOOLS_BY_NAME))}
 #: The REST models of each tool's arguments (every tool has them: checked below).
@@ -133,3 +133,27 @@ def test_request_new_output_schema_accepts_both_the_order_and_the_preview() -> N
 def test_definitions_are_built_once_per_process() -> None:
     assert tool_definitions(("lock_card",)) is tool_definitions(("lock_card",))
     assert [tool.name for tool in TOOLS] == list(TOOLS_BY_NAME)
+
+
+@pytest.mark.parametrize(
+    ("limit", "taken"),
+    [(5, 5), (5.0, 5), (1e2, 100), (5.5, None), (True, None), ("5", None), (1e3, None)],
+)
+def test_the_history_limit_is_taken_exactly_when_the_input_schema_allows_it(
+    limit: Any, taken: int | None
+) -> None:
+    # GIVEN a limit an agent sends: JSON Schema's integer is any number without a fraction, so
+    # 5.0 is one (a client or model that writes numbers as floats sends it); 5.5, true, "5" not
+    arguments = {"customer_id": "CUST001", "card_id": "CARD001", "limit": limit}
+    schema = jsonschema.Draft202012Validator(DEFINITIONS["get_card_history"]["inputSchema"])
+    service = FakeCardService()
+    # WHEN the tool is called with it
+    outcome = call_tool(TOOLS_BY_NAME["get_card_history"], arguments, MCP_CALLER, lambda: service)
+    # THEN it runs with that integer exactly when its own inputSchema accepts the arguments
+    assert schema.is_valid(arguments) is (taken is not None)
+    assert outcome.is_error is (taken is None), outcome.data
+    if taken is not None:
+        ((_, (_, _, limit_used, _), _),) = service.calls
+        assert (type(limit_used), limit_used) == (int, taken)
+    else:
+        assert [f["field"] for f in outcome.data["error"]["details"]["fields"]] == ["limit"]
