@@ -33,7 +33,20 @@ def _notes(node: dict[str, Any]) -> list[str]:
         notes.append(f"Format: {node['pattern']}")
     if "default" in node and node["default"] is not None:
         notes.append(f"Default: {json.dumps(node['default'])}.")
+    notes += _bounds(node.get("minimum"), node.get("maximum"), "")
+    notes += _bounds(node.get("minLength"), node.get("maxLength"), " characters")
     return notes
+
+
+def _bounds(low: Any, high: Any, unit: str) -> list[str]:
+    """A range the tool enforces, said in words (the subset has no ``minimum``/``maxLength``)."""
+    if low is not None and high is not None:
+        return [f"From {low} to {high}{unit}."]
+    if low is not None:
+        return [f"At least {low}{unit}."]
+    if high is not None:
+        return [f"At most {high}{unit}."]
+    return []
 
 
 def _options(node: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:

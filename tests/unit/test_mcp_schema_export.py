@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from mcp_handlers.schema_export import gateway_tool, main, restrict
 from mcp_handlers.tool_names import TOOL_NAMES, target_name
 from mcp_handlers.tools import TOOLS_BY_NAME
@@ -92,3 +94,31 @@ def test_the_command_writes_one_inline_payload_per_target(tmp_path: Path) -> Non
     for tool in TOOL_NAMES:
         payload = json.loads((tmp_path / "schemas" / f"{target_name(tool)}.json").read_text())
         assert [entry["name"] for entry in payload] == [tool]
+
+
+def test_numeric_and_length_bounds_are_folded_into_the_description() -> None:
+    node = {"type": "integer", "minimum": 1, "maximum": 100, "default": 20, "description": "N."}
+    assert restrict(node, {}) == {
+        "type": "integer",
+        "description": "N. Default: 20. From 1 to 100.",
+    }
+    assert restrict({"type": "string", "minLength": 1, "maxLength": 512}, {}) == {
+        "type": "string",
+        "description": "From 1 to 512 characters.",
+    }
+    assert restrict({"type": "integer", "minimum": 1}, {})["description"] == "At least 1."
+    at_most = restrict({"type": "string", "maxLength": 9}, {})
+    assert at_most["description"] == "At most 9 characters."
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+def test_every_input_bound_reaches_the_gateway_schema(name: str) -> None:
+    # the Gateway subset has no minimum/maximum/minLength/maxLength: a bound the tool enforces
+    # (get_card_history's limit, 1..100) must still reach the agent, in the description
+    schema = TOOLS_BY_NAME[name].definition()["inputSchema"]
+    exported = gateway_tool(TOOLS_BY_NAME[name])["inputSchema"]["properties"]
+    for field, spec in schema["properties"].items():
+        for option in spec.get("anyOf", [spec]):
+            for bound in ("minimum", "maximum", "minLength", "maxLength"):
+                if bound in option:
+                    assert f" {option[bound]}" in exported[field]["description"], (field, bound)
