@@ -142,4 +142,7 @@ def write_command(
         )
     if isinstance(request, UnlockCardRequest):
         return UnlockCard(**target)
-    return ActivateCard(**target)
+    if isinstance(request, ActivateCardRequest):
+        return ActivateCard(**target)
+    # Every read names a card too: never let one fall through into a write.
+    raise TypeError(f"not a write request: {type(request).__name__}")

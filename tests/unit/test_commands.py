@@ -95,3 +95,17 @@ def test_each_write_names_its_own_operation() -> None:
         "request_new",
         "activate",
     ]
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        models.CardRef(customer_id="CUST001", card_id="CARD001"),
+        arguments.GetCardHistoryArgs(customer_id="CUST001", card_id="CARD001"),
+    ],
+)
+def test_a_request_that_is_no_write_builds_no_command(request_: Any) -> None:
+    # a read's arguments name a card too; taken for a write they must not become the last
+    # write checked (activate, which closes the card it replaces)
+    with pytest.raises(TypeError):
+        write_command(request_)
