@@ -55,6 +55,9 @@ INLINE_AWS = re.compile(r"`(aws\s[^`]+)`")
 SUBSHELL = re.compile(r"\$\(((?:[^()]|\([^()]*\))*)\)")  # $(...), with (...) inside it
 PLACEHOLDER = re.compile("[$\N{HORIZONTAL ELLIPSIS}]")  # a shell variable or an elided value
 OPERATORS = frozenset("();<>|&")
+#: A quoted string (kept as it is), or the descriptor of a redirection (``2>/dev/null``,
+#: ``2>&1``): the shell's, which the lexer would otherwise hand on as an argument ``2``.
+REDIRECTED_DESCRIPTOR = re.compile(r"""('[^']*'|"(?:\\.|[^"\\])*")|(?<!\S)\d+(?=[<>])""")
 
 
 def aws_invocations(line: str) -> Iterator[tuple[str, ...]]:
@@ -62,7 +65,8 @@ def aws_invocations(line: str) -> Iterator[tuple[str, ...]]:
     substitution is one word, ``$SUBSHELL``, as the shell substitutes it before splitting)."""
     for body in SUBSHELL.findall(line):
         yield from aws_invocations(body)
-    lexer = shlex.shlex(SUBSHELL.sub("$SUBSHELL", line), posix=True, punctuation_chars=True)
+    line = REDIRECTED_DESCRIPTOR.sub(lambda match: match[1] or "", SUBSHELL.sub("$SUBSHELL", line))
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     commands: list[list[str]] = [[]]
     tokens = iter(lexer)

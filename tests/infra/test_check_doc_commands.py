@@ -111,3 +111,19 @@ aws logs tail "/aws/lambda/${FN}" --since "$(date +%s)" > log.txt
         + """'{"a": "$NOT_EXPANDED"}' out.json""",
         "10 True aws logs tail '/aws/lambda/${FN}' --since '$SUBSHELL'",
     ]
+
+
+def test_a_redirection_of_a_numbered_descriptor_is_no_argument() -> None:
+    # `2>/dev/null`, `2>&1`, `1>out`: the shell's, not the command's (the digit is no argument)
+    markdown = """```bash
+aws sts get-caller-identity 2>/dev/null
+aws sts get-caller-identity 2>&1 | tee out.txt
+aws s3 ls s3://b 1>out.txt 2> err.txt
+aws dynamodb get-item --table-name t --key '{"n": {"N": "2>1"}}'
+```"""
+    assert [shlex.join(argv) for _, argv, _ in extract_commands(markdown)] == [
+        "aws sts get-caller-identity",
+        "aws sts get-caller-identity",
+        "aws s3 ls s3://b",
+        """aws dynamodb get-item --table-name t --key '{"n": {"N": "2>1"}}'""",
+    ]
