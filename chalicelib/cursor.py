@@ -2,7 +2,8 @@
 
 A cursor names its card, so one made for another card (or garbage) is a validation error rather
 than a way to page through someone else's history; its version is bounded, so a forged one never
-reaches DynamoDB.
+reaches DynamoDB. Only the exact text ``encode_cursor`` writes is read back: stray characters,
+padding or extra keys make it someone else's text, refused like garbage.
 """
 
 from __future__ import annotations
@@ -37,5 +38,7 @@ def decode_cursor(cursor: str, card_id: str) -> int:
     version = value.get("v")
     # A forged version past what DynamoDB can compare would fail there, as a 500.
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_VERSION:
+        raise invalid
+    if encode_cursor(card_id, version) != cursor:
         raise invalid
     return version

@@ -54,6 +54,15 @@ def test_a_cursor_made_for_another_card_is_refused() -> None:
         b64(b"\xff\xfe"),
         b64(json.dumps({"c": "CARD001", "v": 3}).encode() + b"\x00"),
         b64(b"[" * 100 + b"]" * 100),
+        # Decodable, but not the text a cursor is: padded, junk the decoder skips, extra keys,
+        # spacing, another spelling of the version.
+        encode_cursor("CARD001", 3) + "==",
+        encode_cursor("CARD001", 3) + "\x00",
+        "!" + encode_cursor("CARD001", 3),
+        b64(b'{"c":"CARD001","v":3,"pan":"4111111111111111"}'),
+        b64(b'{"c": "CARD001", "v": 3}'),
+        b64(b'{"v":3,"c":"CARD001"}'),
+        b64(b'{"c":"CARD001","v":3.0}'),
     ],
 )
 def test_anything_else_is_the_same_validation_error_echoing_nothing(cursor: str) -> None:
