@@ -16,6 +16,7 @@ from what this writes.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 from pathlib import Path
@@ -136,9 +137,14 @@ def committed_config() -> dict[str, Any]:
     return config
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Rewrite the policy files in ``.chalice/`` (removing those of no function) and make
     config.json name them."""
+    argparse.ArgumentParser(
+        prog="python -m infra.chalice_policies",
+        description="Rewrite .chalice/policy-*.json and config.json's functions from "
+        "infra/permissions.py. Takes no arguments.",
+    ).parse_args(argv)
     files = render_all()
     for stale in sorted(committed_policy_files() - set(files)):
         (CHALICE_DIR / stale).unlink()

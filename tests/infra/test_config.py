@@ -193,3 +193,15 @@ def test_zip_check_rejects_boto3_and_a_macos_pydantic_core(tmp_path: Path) -> No
     assert any("mcp_handlers" in p for p in problems)
     assert any("botocore" in p for p in problems)
     assert any("manylinux" in p for p in problems)
+
+
+def test_asking_the_policy_writer_for_help_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = {path.name: path.read_bytes() for path in chalice_policies.CHALICE_DIR.glob("*.json")}
+    with pytest.raises(SystemExit) as stopped:
+        chalice_policies.main(["--help"])
+    assert stopped.value.code == 0
+    assert "Takes no arguments" in capsys.readouterr().out
+    after = {path.name: path.read_bytes() for path in chalice_policies.CHALICE_DIR.glob("*.json")}
+    assert after == before
