@@ -38,15 +38,20 @@ def tool_venv(venvs: Path, log: Path, python: Path) -> str:
     return result.stdout.strip()
 
 
+def fake_python(folder: Path) -> Path:
+    """The stand-in interpreter, logging to ``folder/calls.log``."""
+    python = folder / "python3.11"
+    python.write_text(FAKE_PYTHON.format(log=folder / "calls.log"))
+    python.chmod(python.stat().st_mode | stat.S_IXUSR)
+    return python
+
+
 def builds(log: Path) -> int:
     return log.read_text().count(" -m venv ") if log.exists() else 0
 
 
 def test_a_venv_is_built_once_and_rebuilt_after_a_move(tmp_path: Path) -> None:
-    log = tmp_path / "calls.log"
-    python = tmp_path / "python3.11"
-    python.write_text(FAKE_PYTHON.format(log=log))
-    python.chmod(python.stat().st_mode | stat.S_IXUSR)
+    log, python = tmp_path / "calls.log", fake_python(tmp_path)
     first = tmp_path / "cache"
     # GIVEN a venv the script built, WHEN it is asked again, THEN it is reused
     assert tool_venv(first, log, python) == str(first / "checkov-venv")
@@ -60,10 +65,7 @@ def test_a_venv_is_built_once_and_rebuilt_after_a_move(tmp_path: Path) -> None:
 
 
 def test_a_cache_reached_through_a_symlink_is_the_same_venv(tmp_path: Path) -> None:
-    log = tmp_path / "calls.log"
-    python = tmp_path / "python3.11"
-    python.write_text(FAKE_PYTHON.format(log=log))
-    python.chmod(python.stat().st_mode | stat.S_IXUSR)
+    log, python = tmp_path / "calls.log", fake_python(tmp_path)
     real = tmp_path / "real"
     real.mkdir()
     (tmp_path / "link").symlink_to(real)
