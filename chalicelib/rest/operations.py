@@ -14,8 +14,13 @@ from chalicelib.rest.http_errors import UnsupportedMediaTypeError
 
 Refusals = tuple[type[errors.CardOpsError], ...]
 
-#: What any route may answer besides its result: a bad request, or a failure of ours.
-EDGE_REFUSALS: Refusals = (errors.ValidationFailedError, errors.InternalError)
+#: What any route may answer besides its result: a bad request, a body type other than JSON
+#: (Chalice checks ``Content-Type`` on every route, GET included), or a failure of ours.
+EDGE_REFUSALS: Refusals = (
+    errors.ValidationFailedError,
+    UnsupportedMediaTypeError,
+    errors.InternalError,
+)
 #: A route that reads a customer's data: the customer may not be active, DynamoDB may throttle.
 READ_REFUSALS: Refusals = (*EDGE_REFUSALS, errors.AuthFailedError, errors.ServiceUnavailableError)
 #: A write: everything a read may answer, and every way a change can be refused.
@@ -28,7 +33,6 @@ WRITE_REFUSALS: Refusals = (
     errors.ConcurrentModificationError,
     errors.PreconditionFailedError,
     errors.PayloadTooLargeError,
-    UnsupportedMediaTypeError,
     errors.IdempotencyKeyReusedError,
 )
 OPERATION_ATTRIBUTE = "api_operation"
