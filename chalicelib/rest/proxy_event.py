@@ -100,7 +100,9 @@ def _object(parent: dict[str, Any], name: str, where: str) -> dict[str, Any]:
 
 
 def _headers(event: dict[str, Any]) -> dict[str, str]:
-    """The headers, lower-cased; a guarded header sent twice (in any case) is refused."""
+    """The headers, lower-cased; a guarded header sent twice is refused: twice in one map (in
+    any case), or with one value in ``headers`` and another in ``multiValueHeaders`` (API
+    Gateway repeats each header in both maps; only a hand-built event can disagree)."""
     single = _string_map(event, "headers")
     multi = _list_map(event, "multiValueHeaders")
     headers: dict[str, str] = {}
@@ -109,11 +111,16 @@ def _headers(event: dict[str, Any]) -> dict[str, str]:
         if lower in headers and lower in SINGLE_HEADERS:
             raise invalid_event(name, "must be sent once")
         headers[lower] = value
+    seen: set[str] = set()
     for name, values in multi.items():
-        if name.lower() in SINGLE_HEADERS and len(values) > 1:
-            raise invalid_event(name, "must be sent once")
-        if values and name.lower() not in headers:
-            headers[name.lower()] = values[-1]
+        lower = name.lower()
+        if lower in SINGLE_HEADERS:
+            contradicted = bool(values) and lower in headers and values != [headers[lower]]
+            if len(values) > 1 or lower in seen or contradicted:
+                raise invalid_event(name, "must be sent once")
+        seen.add(lower)
+        if values and lower not in headers:
+            headers[lower] = values[-1]
     return headers
 
 

@@ -183,6 +183,34 @@ def test_a_duplicated_guard_header_is_refused(ddb_tables: Any, name: str) -> Non
     assert version(ddb_tables) == 1
 
 
+@pytest.mark.parametrize("name", ["If-Match", "Idempotency-Key"])
+def test_a_guard_header_given_two_values_across_the_header_maps_is_refused(
+    ddb_tables: Any, name: str
+) -> None:
+    # A direct invoker builds both maps by hand: two copies that differ only in case, or a
+    # headers value the multiValueHeaders contradict, are two values of one header.
+    value = '"1"' if name == "If-Match" else "k-1"
+    other = '"2"' if name == "If-Match" else "k-2"
+    content = {"Content-Type": ["application/json"]}
+    cased = lock_event(
+        headers=None, multiValueHeaders={**content, name: [value], name.lower(): [other]}
+    )
+    contradicted = lock_event(
+        headers={"Content-Type": "application/json", name: value},
+        multiValueHeaders={**content, name: [other]},
+    )
+    for event in (cased, contradicted):
+        status, body = invoke(event)
+        assert (status, body["error"]["code"]) == (400, "VALIDATION_ERROR")
+    assert version(ddb_tables) == 1
+    # API Gateway's own event repeats each header in both maps: that is one value
+    agreed = lock_event(
+        headers={"Content-Type": "application/json", name: value},
+        multiValueHeaders={**content, name: [value]},
+    )
+    assert invoke(agreed)[0] == 200
+
+
 def test_if_match_uses_strong_comparison(api: Api, ddb_tables: Any) -> None:
     weak = api.post(LOCK, ref(), headers={"If-Match": 'W/"1"'})
     assert (weak.status, weak.body["error"]["code"]) == (412, "PRECONDITION_FAILED")
