@@ -125,11 +125,12 @@ def _headers(event: dict[str, Any]) -> dict[str, str]:
 
 
 def _query(event: dict[str, Any]) -> dict[str, str]:
-    """The query string; a parameter given twice is refused (which one would count?)."""
+    """The query string; a parameter given twice is refused (which one would count?): twice in
+    ``multiValueQueryStringParameters``, or with another value in ``queryStringParameters``."""
     multi = _list_map(event, "multiValueQueryStringParameters")
     single = _string_map(event, "queryStringParameters")
-    for values in multi.values():
-        if len(values) > 1:
+    for name, values in multi.items():
+        if len(values) > 1 or (values and single.get(name, values[0]) != values[0]):
             raise invalid_event("query", "a parameter is repeated")
     query = {name: values[0] for name, values in multi.items() if values}
     return {**single, **query} if multi else single

@@ -131,6 +131,20 @@ def test_a_repeated_query_parameter_is_refused(ddb_tables: Any) -> None:
     assert (status, body["error"]["code"]) == (400, "VALIDATION_ERROR")
 
 
+def test_a_query_parameter_the_two_query_maps_disagree_on_is_refused(ddb_tables: Any) -> None:
+    # a hand-built event: which of the two limits would count?
+    event = {
+        "httpMethod": "GET",
+        "path": HISTORY,
+        "queryStringParameters": {"limit": "1"},
+        "multiValueQueryStringParameters": {"limit": ["2"]},
+    }
+    status, body = invoke(event)
+    assert (status, body["error"]["code"]) == (400, "VALIDATION_ERROR")
+    agreed = {**event, "multiValueQueryStringParameters": {"limit": ["1"]}}
+    assert invoke(agreed)[0] == 200
+
+
 @pytest.mark.parametrize("card_id", [f"CARD{PAN}", "CARD5555555555554444"])
 def test_a_card_number_shaped_id_is_refused_unlogged(
     api: Api, caplog: pytest.LogCaptureFixture, card_id: str
