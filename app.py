@@ -130,12 +130,14 @@ def health() -> dict[str, Any]:
 
 
 @app.route("/openapi.json", methods=["GET"], authorizer=IAM)
+@rest.own_body
 def openapi() -> Any:
     """The OpenAPI 3.1 document, generated from the pydantic models."""
     return rest.openapi_response(app.routes)
 
 
 @app.route("/mcp", methods=["POST", "GET", "DELETE"], content_types=["*/*"], authorizer=IAM)
+@rest.own_body
 def mcp_http() -> Any:
     """MCP Streamable HTTP (stateless, JSON responses) serving every tool."""
     from mcp_handlers.http import handle_http

@@ -84,20 +84,40 @@ def api_operation(
     def decorate(view: View) -> Callable[..., Response]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
-            request_id = current_http().request_id
-            try:
+            def run() -> Response:
                 refuse_unknown_query(operation.query)
                 return envelope_ok(view(*args, **kwargs))
-            except errors.CardOpsError as exc:
-                return envelope_error(exc, request_id)
-            except Exception:
-                get_logger().exception("unhandled error in view", extra={"request_id": request_id})
-                return envelope_error(errors.InternalError(), request_id)
+
+            return _answer(run)
 
         setattr(wrapper, OPERATION_ATTRIBUTE, operation)
         return wrapper
 
     return decorate
+
+
+def own_body(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A route that answers with its own body (the OpenAPI document, MCP's JSON-RPC), not the
+    success envelope: its errors are still answered as an ``api_operation``'s are."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        return _answer(lambda: view(*args, **kwargs))
+
+    return wrapper
+
+
+def _answer(run: Callable[[], Response]) -> Response:
+    """``run``'s response; a domain error in its envelope; anything else a 500, its traceback
+    logged under the request id (Chalice, left to catch it, would log it without)."""
+    request_id = current_http().request_id
+    try:
+        return run()
+    except errors.CardOpsError as exc:
+        return envelope_error(exc, request_id)
+    except Exception:
+        get_logger().exception("unhandled error in view", extra={"request_id": request_id})
+        return envelope_error(errors.InternalError(), request_id)
 
 
 def parse_body(model: type[M]) -> M:

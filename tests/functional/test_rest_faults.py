@@ -146,3 +146,37 @@ def test_customer_suspended_between_read_and_write_is_auth_failed(
     faults.on("TransactWriteItems", lambda n: cancelled(["ConditionalCheckFailed", "None", "None"]))
     response = api.post("/v1/cards/lock", LOCK_BODY)
     assert (response.status, response.body["error"]["code"]) == (401, "AUTH_FAILED")
+
+
+@pytest.mark.parametrize(
+    ("path", "module", "name"),
+    [
+        ("/openapi.json", "chalicelib.rest.edge", "openapi_response"),
+        ("/mcp", "mcp_handlers.http", "handle_http"),
+    ],
+)
+def test_a_raise_in_a_view_that_answers_its_own_body_is_logged_once_under_the_request_id(
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    module: str,
+    name: str,
+) -> None:
+    # GIVEN a view outside api_operation (its answer is not our envelope) that raises
+    from app import app
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("arn:aws:dynamodb:us-east-1:123456789012:table/betterbank-cards")
+
+    monkeypatch.setattr(f"{module}.{name}", broken)
+    headers = {"Content-Type": "application/json"}
+    event = {"httpMethod": "POST" if path == "/mcp" else "GET", "path": path, "headers": headers}
+    # WHEN it is asked THEN the answer is a 500 in our envelope, leaking nothing
+    with caplog.at_level(logging.INFO):
+        answer = app({**event, "body": "{}"}, None)
+    body = json.loads(answer["body"])
+    assert (answer["statusCode"], body["error"]["code"]) == (500, "INTERNAL_ERROR")
+    assert_no_leak(body)
+    # AND the traceback is in one log line, under the request id the answer gives
+    [line] = [record for record in caplog.records if record.exc_info]
+    assert getattr(line, "request_id", None) == body["error"]["request_id"]
