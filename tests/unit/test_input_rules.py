@@ -69,7 +69,8 @@ PAN = "4111111111111111"
 
 
 def forged_cursor(version: object, card_id: str = "CARD001") -> str:
-    raw = json.dumps({"c": card_id, "v": version}).encode()
+    """A cursor written as ``encode_cursor`` writes one, with any version."""
+    raw = json.dumps({"c": card_id, "v": version}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
